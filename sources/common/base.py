@@ -1,0 +1,153 @@
+"""The base classes every source inherits from: `SimpleSource`, `ResumableSource`, `WebhookSource`."""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from sources.common.config import parse_config
+from sources.common.fields import FieldType, SourceConfig, sensitive_keys
+from sources.common.resumable import ResumableSourceManager
+from sources.common.typings import IncrementalFieldType, SourceInputs, SourceResponse
+from sources.common.webhook import WebhookSourceManager
+
+ConfigType = TypeVar("ConfigType")
+ResumableData = TypeVar("ResumableData")
+
+
+@dataclasses.dataclass(frozen=True)
+class IncrementalField:
+    label: str
+    type: IncrementalFieldType
+    field: str
+    field_type: IncrementalFieldType
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSchema:
+    name: str
+    supports_incremental: bool
+    supports_append: bool
+    incremental_fields: list[IncrementalField] = dataclasses.field(default_factory=list)
+    supports_webhooks: bool = False
+    row_count: int | None = None
+    description: str | None = None
+
+
+class BaseSource(ABC, Generic[ConfigType]):
+    """What every source provides. `config_class` is the typed config its fields parse into."""
+
+    config_class: ClassVar[type]
+
+    @property
+    @abstractmethod
+    def source_type(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def get_source_config(self) -> SourceConfig: ...
+
+    @abstractmethod
+    def get_schemas(self, config: ConfigType, team_id: int, with_counts: bool = False) -> list[SourceSchema]: ...
+
+    @abstractmethod
+    def validate_credentials(
+        self, config: ConfigType, team_id: int, schema_name: str | None = None
+    ) -> tuple[bool, str | None]: ...
+
+    def get_non_retryable_errors(self) -> dict[str, str | None]:
+        """Error-message prefixes that must fail the sync at once, mapped to what the user should do."""
+        return {}
+
+    def parse_config(self, payload: dict[str, Any]) -> ConfigType:
+        return parse_config(self.config_class, self.get_source_config, payload)
+
+    @property
+    def sensitive_keys(self) -> frozenset[str]:
+        return sensitive_keys(self.get_source_config.fields)
+
+    @property
+    def fields(self) -> tuple[FieldType, ...]:
+        return self.get_source_config.fields
+
+
+class SimpleSource(BaseSource[ConfigType]):
+    @abstractmethod
+    def source_for_pipeline(self, config: ConfigType, inputs: SourceInputs) -> SourceResponse: ...
+
+
+class ResumableSource(BaseSource[ConfigType], Generic[ConfigType, ResumableData]):
+    @abstractmethod
+    def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[ResumableData]: ...
+
+    @abstractmethod
+    def source_for_pipeline(
+        self,
+        config: ConfigType,
+        resumable_source_manager: ResumableSourceManager[ResumableData],
+        inputs: SourceInputs,
+    ) -> SourceResponse: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookTemplate:
+    """How incoming webhook payloads become rows (the seed's HogFunctionTemplate, reduced to data)."""
+
+    id: str
+    name: str
+    description: str
+    code: str
+    inputs_schema: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookCreationResult:
+    success: bool
+    error: str | None = None
+    external_id: str | None = None
+    signing_secret: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class WebhookDeletionResult:
+    success: bool
+    error: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ExternalWebhookInfo:
+    exists: bool
+    url: str | None = None
+    status: Literal["enabled", "disabled", "unknown"] | None = None
+    enabled_events: list[str] = dataclasses.field(default_factory=list)
+    error: str | None = None
+
+
+class WebhookSource(BaseSource[ConfigType]):
+    """A source the vendor can push change events to; combine with a pull base class."""
+
+    @property
+    @abstractmethod
+    def webhook_template(self) -> WebhookTemplate: ...
+
+    @property
+    @abstractmethod
+    def webhook_resource_map(self) -> dict[str, str]:
+        """Our schema name → the vendor's object type."""
+
+    def create_webhook(self, config: ConfigType, webhook_url: str, team_id: int) -> WebhookCreationResult:
+        return WebhookCreationResult(success=False, error=self._manual_setup_message())
+
+    def delete_webhook(self, config: ConfigType, webhook_url: str, team_id: int) -> WebhookDeletionResult:
+        return WebhookDeletionResult(success=False, error=self._manual_setup_message())
+
+    def get_external_webhook_info(self, config: ConfigType, webhook_url: str, team_id: int) -> ExternalWebhookInfo:
+        return ExternalWebhookInfo(exists=False, error=self._manual_setup_message())
+
+    def get_webhook_source_manager(self, inputs: SourceInputs) -> WebhookSourceManager:
+        return WebhookSourceManager(inputs)
+
+    def _manual_setup_message(self) -> str:
+        caption = self.get_source_config.webhookSetupCaption
+        return caption or f"{self.source_type} has no API to manage webhooks; set the webhook up by hand."

@@ -1,0 +1,35 @@
+"""The job a request belongs to: attached to every tracked-transport record and log line."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+from collections.abc import Iterator
+
+
+@dataclasses.dataclass(frozen=True)
+class JobContext:
+    team_id: int | None = None
+    source_type: str | None = None
+    source_id: str | None = None
+    schema_id: str | None = None
+    job_id: str | None = None
+
+
+_current: contextvars.ContextVar[JobContext] = contextvars.ContextVar("job_context", default=JobContext())
+
+
+def current_job_context() -> JobContext:
+    return _current.get()
+
+
+@contextlib.contextmanager
+def job_context(**fields: object) -> Iterator[JobContext]:
+    """Set the job fields for every request made inside the block (nested blocks override field by field)."""
+    merged = dataclasses.replace(_current.get(), **fields)  # type: ignore[arg-type]
+    token = _current.set(merged)
+    try:
+        yield merged
+    finally:
+        _current.reset(token)

@@ -1,0 +1,112 @@
+"""`RESTClient`: pages through an endpoint with a paginator, on a tracked session."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+import structlog
+
+from sources.common import events
+from sources.common.http import make_tracked_session
+from sources.common.rest_source.jsonpath import JSONPath, find
+from sources.common.rest_source.paginators import BasePaginator, PageRequest, SinglePagePaginator
+
+_logger = structlog.get_logger("sources.rest_source")
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """One fetched page: its rows, the request that fetched it, and the request for the next (None at the end)."""
+
+    items: list[dict[str, Any]]
+    request: PageRequest
+    next_request: PageRequest | None
+    response: requests.Response
+    number: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PageCapHit:
+    """Emitted (and logged) when an endpoint stops at its page cap instead of at its last page."""
+
+    resource: str
+    max_pages: int
+    url: str
+    parent: dict[str, Any] | None = None
+
+
+class RESTClient:
+    def __init__(
+        self,
+        base_url: str,
+        session: requests.Session | None = None,
+        headers: dict[str, str] | None = None,
+        data_selector: JSONPath | None = None,
+        raise_for_status: Callable[[requests.Response], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.session = session or make_tracked_session(headers=headers)
+        self.data_selector = data_selector
+        self.raise_for_status = raise_for_status or requests.Response.raise_for_status
+
+    def url_for(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
+
+    def fetch(self, request: PageRequest) -> requests.Response:
+        response = self.session.request(
+            request.method, request.url, params=request.params or None, json=request.json
+        )
+        self.raise_for_status(response)
+        return response
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        paginator: BasePaginator | None = None,
+        data_selector: JSONPath | None = None,
+        resume_from: PageRequest | None = None,
+        max_pages: int | None = None,
+        resource: str | None = None,
+        parent: dict[str, Any] | None = None,
+    ) -> Iterator[Page]:
+        """Yield pages until the paginator says there are no more (or `max_pages`, which logs an event)."""
+        paginator = paginator or SinglePagePaginator()
+        selector = data_selector if data_selector is not None else self.data_selector
+        if resume_from is not None:
+            request = resume_from.copy()
+            paginator.resume(request)
+        else:
+            request = PageRequest(url=self.url_for(path), method=method, params=dict(params or {}), json=json)
+            paginator.init_request(request)
+            if not paginator.has_next_page:
+                return
+        number = 0
+        while True:
+            response = self.fetch(request)
+            body = response.json()
+            data = find(body, selector)
+            items = data if isinstance(data, list) else ([] if data is None else [data])
+            paginator.update_state(response, items)
+            number += 1
+            next_request: PageRequest | None = None
+            if paginator.has_next_page:
+                next_request = request.copy()
+                paginator.update_request(next_request)
+            capped = max_pages is not None and number >= max_pages and next_request is not None
+            if capped:
+                assert max_pages is not None
+                event = PageCapHit(resource or path, max_pages, request.url, parent)
+                _logger.warning("page_cap_reached", **dataclasses.asdict(event))
+                events.emit(event)
+            yield Page(items, request, None if capped else next_request, response, number)
+            if capped or next_request is None:
+                return
+            request = next_request

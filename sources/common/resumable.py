@@ -1,0 +1,88 @@
+"""`ResumableSourceManager`: a source's resume position, as JSON of a dataclass in Redis (24 h TTL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Generic, TypeVar
+
+import structlog
+
+from sources.common import events
+from sources.common.errors import ResumableStateError
+from sources.common.redis_client import get_redis_client
+from sources.common.typings import SourceInputs
+
+ResumableData = TypeVar("ResumableData")
+
+RESUME_TTL_SECONDS = 24 * 60 * 60
+KEY_PREFIX = "warehouse_sources:resume"
+
+_logger = structlog.get_logger("sources.resumable")
+
+
+@dataclasses.dataclass(frozen=True)
+class StateSaved:
+    """Emitted on every `save_state`, after Redis has the value."""
+
+    key: str
+    state: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class StateLoaded:
+    key: str
+    state: dict[str, Any]
+
+
+def resume_key(inputs: SourceInputs) -> str:
+    return f"{KEY_PREFIX}:{inputs.team_id}:{inputs.job_id}:{inputs.schema_id}"
+
+
+class ResumableSourceManager(Generic[ResumableData]):
+    def __init__(self, inputs: SourceInputs, data_class: type[ResumableData]) -> None:
+        if not dataclasses.is_dataclass(data_class):
+            raise TypeError(f"ResumableSourceManager needs a dataclass, got {data_class!r}")
+        self.inputs = inputs
+        self.data_class = data_class
+        self.key = resume_key(inputs)
+        self._redis = get_redis_client()
+
+    def can_resume(self) -> bool:
+        return bool(self._redis.exists(self.key))
+
+    def load_state(self) -> ResumableData | None:
+        raw = self._redis.get(self.key)
+        if raw is None:
+            return None
+        try:
+            payload = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ResumableStateError(
+                f"resume state under Redis key {self.key!r} is not JSON: {raw[:80]!r}"
+            ) from None
+        names = {field.name for field in dataclasses.fields(self.data_class)}  # type: ignore[arg-type]
+        if not isinstance(payload, dict) or not set(payload) <= names:
+            raise ResumableStateError(
+                f"resume state under Redis key {self.key!r} is not a {self.data_class.__name__} "
+                f"(fields {sorted(names)}): found {payload!r:.120}"
+            )
+        try:
+            state = self.data_class(**payload)
+        except TypeError as exc:
+            raise ResumableStateError(
+                f"resume state under Redis key {self.key!r} does not fit {self.data_class.__name__}: {exc}"
+            ) from None
+        events.emit(StateLoaded(self.key, payload))
+        return state
+
+    def save_state(self, data: ResumableData) -> None:
+        if not isinstance(data, self.data_class):
+            raise TypeError(f"save_state expects {self.data_class.__name__}, got {type(data).__name__}")
+        payload = dataclasses.asdict(data)  # type: ignore[call-overload]
+        self._redis.set(self.key, json.dumps(payload, default=str), ex=RESUME_TTL_SECONDS)
+        _logger.debug("resume_state_saved", key=self.key)
+        events.emit(StateSaved(self.key, payload))
+
+    def clear_state(self) -> None:
+        self._redis.delete(self.key)

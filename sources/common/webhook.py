@@ -1,0 +1,52 @@
+"""`WebhookSourceManager`: rows delivered by webhooks, read from a local folder of parquet files.
+
+Layout: `<webhook_dir>/<team_id>/<schema_id>/*.parquet`, read in name order. A file is deleted only after
+its rows were yielded and the consumer came back for more, so a crash mid-batch re-reads it next time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import structlog
+
+from sources.common.typings import SourceInputs
+
+WEBHOOK_DIR_ENV = "WAREHOUSE_WEBHOOK_DIR"
+
+_logger = structlog.get_logger("sources.webhook")
+
+
+def default_webhook_dir() -> Path | None:
+    value = os.environ.get(WEBHOOK_DIR_ENV)
+    return Path(value) if value else None
+
+
+class WebhookSourceManager:
+    def __init__(self, inputs: SourceInputs, base_dir: Path | None = None) -> None:
+        self.inputs = inputs
+        root = base_dir or inputs.webhook_dir or default_webhook_dir()
+        self.folder = root / str(inputs.team_id) / inputs.schema_id if root else None
+
+    def pending_files(self) -> list[Path]:
+        if self.folder is None or not self.folder.is_dir():
+            return []
+        return sorted(self.folder.glob("*.parquet"))
+
+    def has_pending(self) -> bool:
+        return bool(self.pending_files())
+
+    def iter_tables(self) -> Iterator[pa.Table]:
+        for path in self.pending_files():
+            try:
+                table = pq.read_table(path)
+            except (OSError, pa.ArrowInvalid) as exc:
+                raise ValueError(f"webhook file {path} is not readable parquet: {exc}") from None
+            if table.num_rows:
+                yield table
+            path.unlink()
+            _logger.info("webhook_file_consumed", path=str(path), rows=table.num_rows)
