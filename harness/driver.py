@@ -1,0 +1,85 @@
+"""Drive a registered source the way a sync job does: parse config, build inputs, open its `SourceResponse`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from harness.manifest import Scenario
+from sources.common.base import BaseSource, ResumableSource, SimpleSource
+from sources.common.http import job_context
+from sources.common.registry import SourceRegistry
+from sources.common.typings import SourceInputs, SourceResponse
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES_ROOT = REPO_ROOT / "fixtures"
+DEFAULT_TEAM_ID = 1
+DEFAULT_JOB_ID = "job-0001"
+
+
+def incremental_field_type(source: BaseSource, config: Any, schema_name: str, field: str | None) -> Any:
+    if field is None:
+        return None
+    for schema in source.get_schemas(config, DEFAULT_TEAM_ID):
+        if schema.name == schema_name:
+            for candidate in schema.incremental_fields:
+                if candidate.field == field:
+                    return candidate.field_type
+    return None
+
+
+def make_inputs(
+    source: BaseSource,
+    config: Any,
+    schema_name: str,
+    scenario: Scenario | None,
+    *,
+    team_id: int = DEFAULT_TEAM_ID,
+    job_id: str = DEFAULT_JOB_ID,
+    webhook_dir: Path | None = None,
+    **overrides: Any,
+) -> SourceInputs:
+    field = scenario.incremental_field if scenario else None
+    values: dict[str, Any] = {
+        "schema_name": schema_name,
+        "team_id": team_id,
+        "job_id": job_id,
+        "schema_id": f"{source.source_type}-{schema_name}",
+        "source_id": f"{source.source_type}-source",
+        "should_use_incremental_field": field is not None,
+        "incremental_field": field,
+        "incremental_field_type": incremental_field_type(source, config, schema_name, field),
+        "db_incremental_field_last_value": scenario.last_value if scenario else None,
+        "db_incremental_field_earliest_value": scenario.earliest_value if scenario else None,
+        "webhook_dir": webhook_dir,
+    }
+    values.update(overrides)
+    return SourceInputs(**values)
+
+
+def open_response(source: BaseSource, config: Any, inputs: SourceInputs) -> SourceResponse:
+    if isinstance(source, ResumableSource):
+        manager = source.get_resumable_source_manager(inputs)
+        return source.source_for_pipeline(config, manager, inputs)
+    if isinstance(source, SimpleSource):
+        return source.source_for_pipeline(config, inputs)
+    raise TypeError(f"{type(source).__qualname__} is neither a SimpleSource nor a ResumableSource")
+
+
+@contextlib.contextmanager
+def job_scope(source: BaseSource, inputs: SourceInputs) -> Iterator[None]:
+    """Attach the job's identifiers to every tracked request made inside the block."""
+    with job_context(
+        team_id=inputs.team_id,
+        source_type=source.source_type,
+        source_id=inputs.source_id,
+        schema_id=inputs.schema_id,
+        job_id=inputs.job_id,
+    ):
+        yield
+
+
+def get_source(source_type: str) -> BaseSource:
+    return SourceRegistry.get_source(source_type)

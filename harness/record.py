@@ -1,0 +1,190 @@
+"""Record HAR fixtures by running a real connector against a vendor simulator, scrubbing every secret.
+
+A simulator is a function from the request the connector sent to the response the vendor would give
+(`SimulatedResponse`). The recorder intercepts the connector's HTTP in-process (`responses`), asks the
+simulator, and writes what crossed the wire as HAR 1.2 with credentials redacted. It refuses to write a
+fixture in which a fake credential would appear in a response.
+
+    python -m harness.record github      # runs fixtures/github/simulator.py: record_all(recorder)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import responses
+
+from harness.driver import FIXTURES_ROOT, get_source, job_scope, make_inputs, open_response
+from harness.har import HarEntry, HarRequest, HarResponse, write_har
+from harness.manifest import Scenario
+from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
+
+DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
+RECORDER_NAME = "warehouse-conformance-recorder"
+RECORDER_VERSION = "1"
+
+
+class RecordingError(RuntimeError):
+    pass
+
+
+@dataclasses.dataclass
+class SimulatedResponse:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def text(self) -> str:
+        if isinstance(self.body, str):
+            return self.body
+        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
+
+
+Simulator = Callable[[requests.PreparedRequest], SimulatedResponse]
+
+STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}
+STATUS_TEXT |= {403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
+
+
+def _request_body(request: requests.PreparedRequest) -> str | None:
+    body = request.body
+    if body is None:
+        return None
+    return body.decode() if isinstance(body, bytes) else str(body)
+
+
+class Recorder:
+    """Records one source's fixtures into `fixtures/<source>/`."""
+
+    def __init__(self, source_type: str, config: dict[str, Any], comment: str, out_dir: Path | None = None):
+        self.source = get_source(source_type)
+        self.config_payload = config
+        self.config = self.source.parse_config(config)
+        self.out_dir = out_dir or FIXTURES_ROOT / source_type
+        self.creator = {"name": RECORDER_NAME, "version": RECORDER_VERSION, "comment": comment}
+        self.secrets = {str(config[key]) for key in self.source.sensitive_keys if config.get(key)}
+
+    def _capture(self, simulator: Simulator, work: Callable[[], Any], har_path: Path) -> Path:
+        entries: list[HarEntry] = []
+
+        def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+            simulated = simulator(request)
+            entries.append(self._entry(request, simulated))
+            return simulated.status, dict(simulated.headers), simulated.text()
+
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+                mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
+            work()
+        if not entries:
+            raise RecordingError(f"{har_path}: the run made no request")
+        write_har(har_path, entries, self.creator)
+        return har_path
+
+    def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
+        secrets = self.secrets | secret_header_values(dict(request.headers))
+        text = simulated.text()
+        leaked = sorted(secret for secret in secrets if len(secret) >= 4 and secret in text)
+        if leaked:
+            raise RecordingError(
+                f"simulated response to {request.method} {request.url} contains a credential"
+            )
+        headers = tuple(
+            (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value)
+            for name, value in request.headers.items()
+            if name.lower() not in DROPPED_REQUEST_HEADERS
+        )
+        body = _request_body(request)
+        har_request = HarRequest(
+            method=request.method or "GET",
+            url=scrub_text(request.url or "", secrets),
+            headers=headers,
+            body=scrub_text(body, secrets) if body is not None else None,
+            mime_type=request.headers.get("Content-Type"),
+        )
+        content_type = simulated.headers.get("Content-Type", "application/json")
+        har_response = HarResponse(
+            status=simulated.status,
+            status_text=STATUS_TEXT.get(simulated.status, ""),
+            headers=tuple(simulated.headers.items()),
+            body=text,
+            mime_type=content_type,
+        )
+        return HarEntry(request=har_request, response=har_response)
+
+    def record_sync(
+        self,
+        endpoint: str,
+        scenario: str,
+        simulator: Simulator,
+        *,
+        incremental_field: str | None = None,
+        last_value: Any = None,
+        earliest_value: Any = None,
+    ) -> Path:
+        """Run one full sync of `endpoint` against the simulator; write `<endpoint>/<scenario>.har`."""
+        har_path = self.out_dir / endpoint / f"{scenario}.har"
+        spec = Scenario(scenario, endpoint, har_path, incremental_field, last_value, earliest_value)
+        inputs = make_inputs(self.source, self.config, endpoint, spec, job_id=f"record-{endpoint}-{scenario}")
+
+        def work() -> None:
+            with job_scope(self.source, inputs):
+                response = open_response(self.source, self.config, inputs)
+                for _ in response.items():
+                    pass
+            manager_factory = getattr(self.source, "get_resumable_source_manager", None)
+            if manager_factory is not None:
+                manager_factory(inputs).clear_state()
+
+        return self._capture(simulator, work, har_path)
+
+    def record_credentials(self, simulator: Simulator, schema_names: list[str]) -> Path:
+        """Record `validate_credentials` at create (no schema) and for each named schema."""
+        har_path = self.out_dir / "credentials.har"
+
+        def work() -> None:
+            for schema_name in [None, *schema_names]:
+                ok, message = self.source.validate_credentials(self.config, 1, schema_name)
+                if not ok:
+                    raise RecordingError(f"credential probe for {schema_name or 'create'} failed: {message}")
+
+        return self._capture(simulator, work, har_path)
+
+
+def load_simulator_module(source_type: str) -> Any:
+    path = FIXTURES_ROOT / source_type / "simulator.py"
+    if not path.is_file():
+        raise RecordingError(f"{path}: no simulator to record {source_type!r} from")
+    spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m harness.record SOURCE", file=sys.stderr)
+        return 2
+    import sources  # noqa: F401  (registers every connector)
+
+    try:
+        module = load_simulator_module(args[0])
+        module.record_all(Recorder)
+    except (RecordingError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
