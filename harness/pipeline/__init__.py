@@ -1,0 +1,52 @@
+"""The reference pipeline the conformance checks run sources through: Batcher → Delta Lake."""
+
+from harness.pipeline.batcher import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Batcher
+from harness.pipeline.delta_writer import DeltaWriter, WriteDisposition
+from harness.pipeline.errors import (
+    BatchConversionError,
+    DuplicatePrimaryKeyError,
+    InvalidItemError,
+    MissingColumnError,
+    NullPrimaryKeyError,
+    PartitionError,
+    PipelineConfigError,
+    PipelineError,
+    SchemaConflictError,
+    SyncTarget,
+    WatermarkError,
+)
+from harness.pipeline.partitioning import PARTITION_COLUMN, PartitionSpec, partition_of
+from harness.pipeline.reader import TableMissingError, read_table
+from harness.pipeline.run import BatchEvent, BatchObserver, RunResult, run
+from harness.pipeline.watermarks import Watermark, WatermarkStore, WatermarkTracker
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ROWS",
+    "PARTITION_COLUMN",
+    "BatchConversionError",
+    "BatchEvent",
+    "BatchObserver",
+    "Batcher",
+    "DeltaWriter",
+    "DuplicatePrimaryKeyError",
+    "InvalidItemError",
+    "MissingColumnError",
+    "NullPrimaryKeyError",
+    "PartitionError",
+    "PartitionSpec",
+    "PipelineConfigError",
+    "PipelineError",
+    "RunResult",
+    "SchemaConflictError",
+    "SyncTarget",
+    "TableMissingError",
+    "Watermark",
+    "WatermarkError",
+    "WatermarkStore",
+    "WatermarkTracker",
+    "WriteDisposition",
+    "partition_of",
+    "read_table",
+    "run",
+]
