@@ -1,0 +1,1 @@
+"""The source inventory: SOURCES.md (and JSON) generated from the registry and each source's code."""

@@ -1,0 +1,80 @@
+"""The conformance matrix: source × check from the harness results file."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+OUTCOME_ICON = {"pass": "✅", "fail": "❌", "bypass": "⏭"}
+
+
+class ResultsError(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    source: str
+    endpoint: str
+    check: str
+    outcome: str
+    reason: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Matrix:
+    checks: tuple[str, ...]
+    cells: dict[tuple[str, str], str]  # (source, check) -> worst outcome over endpoints
+    bypasses: tuple[Outcome, ...]
+    failures: tuple[Outcome, ...]
+
+
+def _rows(document: Any, path: Path) -> list[dict[str, Any]]:
+    rows = document.get("results") if isinstance(document, dict) else document
+    if not isinstance(rows, list):
+        raise ResultsError(f"{path}: expected a list of results (or an object with `results`)")
+    return rows
+
+
+def load_outcomes(path: Path) -> list[Outcome]:
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: results file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not JSON ({exc.msg}, line {exc.lineno})") from None
+    outcomes = []
+    for index, row in enumerate(_rows(document, path)):
+        try:
+            outcome = str(row["outcome"])
+            if outcome not in OUTCOME_ICON:
+                raise ValueError(f"unknown outcome {outcome!r}")
+            outcomes.append(
+                Outcome(
+                    str(row["source"]), str(row.get("endpoint") or "-"), str(row["check"]), outcome, row.get("reason")
+                )
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsError(f"{path}: result {index} is malformed ({exc})") from None
+    return outcomes
+
+
+_SEVERITY = {"fail": 2, "bypass": 1, "pass": 0}
+
+
+def build_matrix(outcomes: list[Outcome]) -> Matrix:
+    cells: dict[tuple[str, str], str] = {}
+    for outcome in outcomes:
+        key = (outcome.source, outcome.check)
+        if key not in cells or _SEVERITY[outcome.outcome] > _SEVERITY[cells[key]]:
+            cells[key] = outcome.outcome
+    order = sorted({outcome.check for outcome in outcomes})
+    by_key = sorted(outcomes, key=lambda o: (o.source, o.endpoint, o.check))
+    return Matrix(
+        checks=tuple(order),
+        cells=cells,
+        bypasses=tuple(o for o in by_key if o.outcome == "bypass"),
+        failures=tuple(o for o in by_key if o.outcome == "fail"),
+    )
