@@ -58,6 +58,7 @@ def plan(sources: Sequence[str], pytest_args: Sequence[str]) -> list[Step]:
         Step("semgrep rule tests", (semgrep, "test", *SEMGREP_FLAGS, "rules/")),
         Step("semgrep scan", (semgrep, "scan", "--config", "rules/", "--error", *SEMGREP_FLAGS, "sources/")),
         Step("nosemgrep pragmas", (python, "-m", "harness.rules_check", "sources/")),
+        Step("fixture secret scan", (python, "-m", "harness.secret_scan", "fixtures/")),
         Step(
             "conformance",
             (python, "-m", "pytest", "harness", "-q", "--results", str(RESULTS_PATH), *selection, *pytest_args),

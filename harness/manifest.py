@@ -98,8 +98,7 @@ def _endpoint(path: Path, name: str, raw: Any) -> EndpointFixtures:
         raise ManifestError(f"{where}: expected a table")
     scenarios_raw = raw.get("scenarios") or {}
     scenarios = {
-        scenario: _scenario(where, path.parent, name, scenario, body)
-        for scenario, body in scenarios_raw.items()
+        scenario: _scenario(where, path.parent, name, scenario, body) for scenario, body in scenarios_raw.items()
     }
     if "full" not in scenarios:
         raise ManifestError(f"{where}: every endpoint needs a `full` scenario")

@@ -94,9 +94,7 @@ class Recorder:
         text = simulated.text()
         leaked = sorted(secret for secret in secrets if len(secret) >= 4 and secret in text)
         if leaked:
-            raise RecordingError(
-                f"simulated response to {request.method} {request.url} contains a credential"
-            )
+            raise RecordingError(f"simulated response to {request.method} {request.url} contains a credential")
         headers = tuple(
             (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value)
             for name, value in request.headers.items()
