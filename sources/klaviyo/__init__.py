@@ -1,0 +1,1 @@
+"""Klaviyo: profiles and events from the JSON:API REST API."""

@@ -1,0 +1,65 @@
+"""Klaviyo endpoint catalog.
+
+Row shape: Klaviyo answers with JSON:API resource objects (`{"type", "id", "attributes": {...}, "relationships",
+"links"}`). The incremental fields (`updated`, `datetime`) live under `attributes`, and the pipeline reads its
+watermark and partition key from top-level columns, so each row is the resource with `attributes` flattened
+into it: `{"type", "id", **attributes, "relationships", "links"}`. Nothing else is renamed or parsed; nested
+attribute values (`location`, `properties`, `event_properties`) stay as the API returns them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sources.common.base import IncrementalField
+from sources.common.typings import PartitionFormat, PartitionMode, SortMode
+
+BASE_URL = "https://a.klaviyo.com/api/"
+# The API revision this connector is written against (sent as the `revision` header). 2026-01-15 is the first
+# revision in which Get Events accepts `page[size]`.
+API_REVISION = "2026-01-15"
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class KlaviyoEndpoint:
+    name: str
+    path: str
+    primary_key: str
+    incremental_fields: tuple[IncrementalField, ...]
+    # The creation-time attribute: rows never move between partitions when they change.
+    partition_key: str
+    max_page_size: int
+    description: str
+    partition_mode: PartitionMode = "datetime"
+    partition_format: PartitionFormat = "month"
+    sort_mode: SortMode = "asc"
+
+    @property
+    def incremental_field_names(self) -> tuple[str, ...]:
+        return tuple(field.field for field in self.incremental_fields)
+
+
+ENDPOINTS: dict[str, KlaviyoEndpoint] = {
+    endpoint.name: endpoint
+    for endpoint in (
+        KlaviyoEndpoint(
+            name="profiles",
+            path="profiles/",
+            primary_key="id",
+            incremental_fields=(IncrementalField("updated", "datetime", "updated", "datetime"),),
+            partition_key="created",
+            max_page_size=100,
+            description="Every profile (contact) in the account.",
+        ),
+        KlaviyoEndpoint(
+            name="events",
+            path="events/",
+            primary_key="id",
+            incremental_fields=(IncrementalField("datetime", "datetime", "datetime", "datetime"),),
+            partition_key="datetime",
+            max_page_size=1000,
+            description="Every tracked event (opened email, placed order, ...); events never change once made.",
+        ),
+    )
+}

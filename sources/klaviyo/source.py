@@ -1,0 +1,132 @@
+"""Klaviyo source: registration, form fields, schemas, credential probe and pipeline hand-off."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import requests
+
+from sources.common.base import ResumableSource, SourceSchema
+from sources.common.errors import ConfigError
+from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.registry import SourceRegistry
+from sources.common.resumable import ResumableSourceManager
+from sources.common.typings import SourceInputs, SourceResponse
+from sources.klaviyo.klaviyo import KlaviyoResumeConfig, error_detail, klaviyo_source, probe
+from sources.klaviyo.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
+
+SCOPES = {"profiles": "profiles:read", "events": "events:read"}
+
+
+@dataclasses.dataclass
+class KlaviyoSourceConfig:
+    api_key: str
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.page_size, int) or self.page_size < 1:
+            raise ConfigError(
+                f"Klaviyo config: field 'page_size' must be a whole number of at least 1, got {self.page_size!r}"
+            )
+
+
+@SourceRegistry.register
+class KlaviyoSource(ResumableSource[KlaviyoSourceConfig, KlaviyoResumeConfig]):
+    config_class = KlaviyoSourceConfig
+
+    @property
+    def source_type(self) -> str:
+        return "klaviyo"
+
+    @property
+    def get_source_config(self) -> SourceConfig:
+        return SourceConfig(
+            name="Klaviyo",
+            label="Klaviyo",
+            caption=(
+                "Enter a Klaviyo private API key. It needs the read-only scopes of the tables you sync: "
+                + ", ".join(f"`{scope}` ({name})" for name, scope in SCOPES.items())
+                + "."
+            ),
+            docsUrl="https://developers.klaviyo.com/en/docs/authenticate_",
+            releaseStatus="alpha",
+            fields=(
+                SourceFieldInputConfig(
+                    name="api_key",
+                    label="Private API key",
+                    type=SourceFieldInputConfigType.PASSWORD,
+                    placeholder="pk_...",
+                ),
+                SourceFieldInputConfig(
+                    name="page_size",
+                    label="Rows per request",
+                    type=SourceFieldInputConfigType.NUMBER,
+                    required=False,
+                    placeholder=str(DEFAULT_PAGE_SIZE),
+                    caption="Rows asked for per API request (Klaviyo allows up to 100 profiles or 1000 events).",
+                ),
+            ),
+        )
+
+    def get_schemas(self, config: KlaviyoSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
+        return [
+            SourceSchema(
+                name=endpoint.name,
+                supports_incremental=True,
+                supports_append=True,
+                incremental_fields=list(endpoint.incremental_fields),
+                description=endpoint.description,
+            )
+            for endpoint in ENDPOINTS.values()
+        ]
+
+    def validate_credentials(
+        self, config: KlaviyoSourceConfig, team_id: int, schema_name: str | None = None
+    ) -> tuple[bool, str | None]:
+        if schema_name is not None and schema_name not in ENDPOINTS:
+            return False, f"Klaviyo has no table {schema_name!r}; known: {', '.join(ENDPOINTS)}"
+        endpoint = ENDPOINTS[schema_name or "profiles"]
+        try:
+            response = probe(config.api_key, endpoint)
+        except requests.RequestException as exc:
+            return False, f"Could not reach Klaviyo to check the API key: {type(exc).__name__}"
+        if response.status_code == 200:
+            return True, None
+        if response.status_code == 401:
+            return False, f"Klaviyo rejected the API key ({error_detail(response)}). Check the private API key."
+        if response.status_code == 403:
+            if schema_name is None:
+                return True, None
+            return False, (
+                f"The Klaviyo API key cannot read {schema_name}: grant it the `{SCOPES[schema_name]}` scope "
+                f"({error_detail(response)})."
+            )
+        return False, f"Klaviyo answered {response.status_code} while checking the API key: {error_detail(response)}"
+
+    def get_non_retryable_errors(self) -> dict[str, str | None]:
+        return {
+            "401 Client Error: Unauthorized for url: https://a.klaviyo.com": (
+                "Klaviyo rejected the API key. Create a new private API key and reconnect."
+            ),
+            "403 Client Error: Forbidden for url: https://a.klaviyo.com": (
+                "The Klaviyo API key lacks a read scope this table needs "
+                f"({', '.join(SCOPES.values())}). Update the key's scopes and try again."
+            ),
+        }
+
+    def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[KlaviyoResumeConfig]:
+        return ResumableSourceManager[KlaviyoResumeConfig](inputs, KlaviyoResumeConfig)
+
+    def source_for_pipeline(
+        self,
+        config: KlaviyoSourceConfig,
+        resumable_source_manager: ResumableSourceManager[KlaviyoResumeConfig],
+        inputs: SourceInputs,
+    ) -> SourceResponse:
+        return klaviyo_source(
+            api_key=config.api_key,
+            endpoint_name=inputs.schema_name,
+            inputs=inputs,
+            manager=resumable_source_manager,
+            page_size=config.page_size,
+        )
