@@ -164,6 +164,8 @@ def load_simulator_module(source_type: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs: dataclasses (and pickling) look the module up in sys.modules by name.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
