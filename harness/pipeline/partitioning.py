@@ -34,8 +34,9 @@ DATE_FORMATS: dict[str, str] = {
     "hour": "%Y-%m-%dT%H",
 }
 
-# Epoch integers carry no unit; pick it by magnitude. 1e11 seconds is the year 5138, so anything larger is
-# taken as milliseconds, then microseconds, then nanoseconds.
+# Epoch numbers carry no unit; pick it by magnitude. 1e11 seconds is the year 5138, so anything larger is
+# taken as milliseconds, then microseconds, then nanoseconds. The price: epoch milliseconds before 1973-03-03
+# (below 1e11) read as seconds.
 _EPOCH_DIVISORS = ((10**11, 1), (10**14, 10**3), (10**17, 10**6))
 _NANOS = 10**9
 
