@@ -1,7 +1,8 @@
 """Every connector, imported so that `SourceRegistry` knows it. Add one import line per new source."""
 
 from sources.common.registry import SourceRegistry
+from sources.github.source import GithubSource
 from sources.hubspot.source import HubspotSource
 from sources.klaviyo.source import KlaviyoSource
 
-__all__ = ["HubspotSource", "KlaviyoSource", "SourceRegistry"]
+__all__ = ["GithubSource", "HubspotSource", "KlaviyoSource", "SourceRegistry"]

@@ -1,0 +1,266 @@
+"""GitHub transport: page through each configured repository, fan out to per-issue comments, resume, respond."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import structlog
+
+from sources.common.errors import ConfigError
+from sources.common.rest_source import HeaderLinkPaginator, PageRequest, RESTClient
+from sources.common.rest_source.errors import FanoutError
+from sources.common.resumable import ResumableSourceManager
+from sources.common.typings import Batch, SourceInputs, SourceResponse
+from sources.common.webhook import WebhookSourceManager
+from sources.github.config import GithubSourceConfig
+from sources.github.settings import (
+    API_BASE_URL,
+    ENDPOINTS,
+    MAX_CHILD_PAGES_PER_PARENT,
+    REPOSITORY_FIELD,
+    REPOSITORY_PARENT,
+    GithubEndpoint,
+)
+from sources.github.transport import make_github_session, raise_for_github_status
+
+_logger = structlog.get_logger("sources.github")
+
+Params = Iterable[tuple[str, Any]]
+
+
+@dataclasses.dataclass
+class GithubResumeConfig:
+    """Where a sync continues: the repository, and the next URL to fetch in it (None = its first page).
+
+    For a fan-out endpoint `next_url` is the next page of one parent's children; `parent_url` is the parent
+    page being worked through and `parent_number` the parent whose children continue at `next_url`.
+    """
+
+    repository: str
+    next_url: str | None = None
+    parent_url: str | None = None
+    parent_number: int | None = None
+
+
+# One page of rows, and where to continue after it (None: this repository is done).
+PageResult = tuple[list[dict[str, Any]], GithubResumeConfig | None]
+
+
+def parent_key_name(parent: str, field: str) -> str:
+    return f"_{parent}_{field}"
+
+
+def build_url(path: str, params: Params, **placeholders: Any) -> str:
+    query = urlencode(list(params))
+    return f"{API_BASE_URL}{path.format(**placeholders)}" + (f"?{query}" if query else "")
+
+
+def format_since(value: Any, where: str) -> str:
+    """A watermark as GitHub's `since` wants it: ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`."""
+    moment: datetime
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value, tz=UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"{where}: incremental watermark {value!r} is not an ISO 8601 timestamp") from None
+    else:
+        raise ConfigError(f"{where}: incremental watermark {value!r} is not a timestamp")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def incremental_since(endpoint: GithubEndpoint, inputs: SourceInputs) -> str | None:
+    """The `since` value for this run, from the user's chosen incremental field and the saved watermark."""
+    if not inputs.should_use_incremental_field:
+        return None
+    where = f"github {endpoint.name}"
+    allowed = [field.field for field in endpoint.incremental_fields]
+    if not allowed:
+        raise ConfigError(f"{where}: this endpoint has no incremental sync; run it as a full refresh")
+    if inputs.incremental_field not in allowed:
+        raise ConfigError(
+            f"{where}: incremental field {inputs.incremental_field!r} is not supported; choose {', '.join(allowed)}"
+        )
+    if inputs.db_incremental_field_last_value is None:
+        return None
+    return format_since(inputs.db_incremental_field_last_value, where)
+
+
+def read_list(
+    client: RESTClient,
+    endpoint: GithubEndpoint,
+    repository: str,
+    page_size: int,
+    since: str | None,
+    resume: GithubResumeConfig | None,
+) -> Iterator[PageResult]:
+    """A top-level endpoint of one repository: a single object, or a list paged by the `Link` header."""
+    resource = f"github {endpoint.name} {repository}"
+    if not endpoint.paginated:
+        url = build_url(endpoint.path, endpoint.params, repository=repository)
+        for page in client.paginate(url, resource=resource):
+            yield page.items, None
+        return
+    params = [*endpoint.params, ("per_page", page_size)]
+    if since is not None and endpoint.since_param:
+        params.append((endpoint.since_param, since))
+    start = PageRequest(url=resume.next_url) if resume is not None and resume.next_url else None
+    pages = client.paginate(
+        build_url(endpoint.path, params, repository=repository),
+        paginator=HeaderLinkPaginator(),
+        resume_from=start,
+        resource=resource,
+    )
+    for page in pages:
+        next_position = GithubResumeConfig(repository, page.next_request.url) if page.next_request else None
+        yield page.items, next_position
+
+
+def read_fanout(
+    client: RESTClient,
+    endpoint: GithubEndpoint,
+    repository: str,
+    page_size: int,
+    resume: GithubResumeConfig | None,
+) -> Iterator[PageResult]:
+    """A child endpoint of one repository, read for each parent row; child rows carry the parent keys."""
+    fanout = endpoint.fanout
+    assert fanout is not None
+    resource = f"github {endpoint.name} {repository}"
+    parent_params = [*fanout.parent_params, ("per_page", page_size)]
+    parent_start = PageRequest(url=resume.parent_url) if resume is not None and resume.parent_url else None
+    parent_pages = client.paginate(
+        build_url(fanout.parent_path, parent_params, repository=repository),
+        paginator=HeaderLinkPaginator(),
+        resume_from=parent_start,
+        resource=f"github {fanout.parent_name} {repository} (parents of {endpoint.name})",
+    )
+    pending = resume
+    for parent_page in parent_pages:
+        parents = [row for row in parent_page.items if not fanout.skip_when_zero or row.get(fanout.skip_when_zero)]
+        first, child_start = 0, None
+        if pending is not None and pending.parent_number is not None:
+            numbers = [row.get(fanout.resolve_field) for row in parents]
+            if pending.parent_number in numbers:
+                first, child_start = numbers.index(pending.parent_number), pending.next_url
+        pending = None
+        for index in range(first, len(parents)):
+            parent = parents[index]
+            value = parent.get(fanout.resolve_field)
+            if value is None:
+                raise FanoutError(
+                    f"{resource}: a {fanout.parent_name} row has no {fanout.resolve_field!r} "
+                    f"(id {parent.get('id')!r}); cannot read its {endpoint.name}"
+                )
+            parent_keys = {parent_key_name(REPOSITORY_PARENT, REPOSITORY_FIELD): repository}
+            parent_keys |= {parent_key_name(fanout.parent_name, f): parent.get(f) for f in fanout.include_from_parent}
+            child_pages = client.paginate(
+                build_url(endpoint.path, [("per_page", page_size)], repository=repository, number=value),
+                paginator=HeaderLinkPaginator(),
+                resume_from=PageRequest(url=child_start) if child_start else None,
+                max_pages=MAX_CHILD_PAGES_PER_PARENT,
+                resource=resource,
+                parent=parent_keys,
+            )
+            child_start = None
+            for child_page in child_pages:
+                rows = [{**row, **parent_keys} for row in child_page.items]
+                parent_url = parent_page.request.url
+                if child_page.next_request is not None:
+                    position = GithubResumeConfig(repository, child_page.next_request.url, parent_url, value)
+                elif index + 1 < len(parents):
+                    following = parents[index + 1].get(fanout.resolve_field)
+                    position = GithubResumeConfig(repository, None, parent_url, following)
+                elif parent_page.next_request is not None:
+                    position = GithubResumeConfig(repository, None, parent_page.next_request.url, None)
+                else:
+                    position = None
+                yield rows, position
+
+
+def iter_batches(
+    client: RESTClient,
+    endpoint: GithubEndpoint,
+    repositories: tuple[str, ...],
+    page_size: int,
+    since: str | None,
+    manager: ResumableSourceManager[GithubResumeConfig],
+) -> Iterator[list[dict[str, Any]]]:
+    """One batch per API page, across every repository; the resume state is saved after each batch."""
+    resume = manager.load_state() if manager.can_resume() else None
+    first = 0
+    if resume is not None:
+        if resume.repository in repositories:
+            first = repositories.index(resume.repository)
+        else:
+            _logger.warning("resume_repository_not_configured", endpoint=endpoint.name, repository=resume.repository)
+            resume = None
+    for index in range(first, len(repositories)):
+        repository = repositories[index]
+        here = resume if resume is not None and resume.repository == repository else None
+        resume = None
+        if endpoint.fanout is not None:
+            results = read_fanout(client, endpoint, repository, page_size, here)
+        else:
+            results = read_list(client, endpoint, repository, page_size, since, here)
+        for rows, position in results:
+            if rows:
+                yield rows
+            if position is None and index + 1 < len(repositories):
+                position = GithubResumeConfig(repositories[index + 1])
+            if position is not None:
+                manager.save_state(position)
+
+
+def get_endpoint(schema_name: str) -> GithubEndpoint:
+    try:
+        return ENDPOINTS[schema_name]
+    except KeyError:
+        known = ", ".join(sorted(ENDPOINTS))
+        raise ConfigError(f"github: unknown schema {schema_name!r}; known: {known}") from None
+
+
+def make_client(config: GithubSourceConfig) -> RESTClient:
+    return RESTClient(
+        API_BASE_URL,
+        session=make_github_session(config.personal_access_token),
+        raise_for_status=raise_for_github_status,
+    )
+
+
+def github_source(
+    config: GithubSourceConfig,
+    inputs: SourceInputs,
+    manager: ResumableSourceManager[GithubResumeConfig],
+    webhook_manager: WebhookSourceManager | None = None,
+) -> SourceResponse:
+    """Pull rows of `inputs.schema_name`, then any rows webhooks delivered for it."""
+    endpoint = get_endpoint(inputs.schema_name)
+    since = incremental_since(endpoint, inputs)
+
+    def items() -> Iterator[Batch]:
+        client = make_client(config)
+        yield from iter_batches(client, endpoint, config.repository_names, config.page_size, since, manager)
+        if webhook_manager is not None:
+            yield from webhook_manager.iter_tables()
+
+    return SourceResponse(
+        name=endpoint.name,
+        items=items,
+        primary_keys=list(endpoint.primary_keys),
+        partition_keys=[endpoint.partition_key],
+        partition_mode="datetime",
+        partition_format=endpoint.partition_format,
+        sort_mode=endpoint.sort_mode,
+    )
