@@ -1,11 +1,15 @@
 # Rule tests for warehouse-no-dlt-source-response: sources build their SourceResponse themselves.
+# The imports are cases under test, each under its annotation, so isort stays off.
+# ruff: noqa: I001
 from collections.abc import Iterator
 from typing import Any
 
 # ruleid: warehouse-no-dlt-source-response
 from sources.common.dlt_helpers import dlt_source_to_source_response
+
 # ok: warehouse-no-dlt-source-response
 from sources.common import dlt_helpers as helpers
+
 # ruleid: warehouse-no-dlt-source-response
 from sources.common.dlt_helpers import dlt_source_to_source_response as to_response
 from sources.common.typings import SourceInputs, SourceResponse

@@ -49,7 +49,7 @@ class ExampleTransport:
             # ruleid: warehouse-save-state-before-yield
             self.resumable_source_manager.save_state(ExampleResumeConfig(next_url=next_url or ""))
             for row in body["data"]:
-                yield row
+                yield {**row, "_page_url": next_url}
 
 
 def rows_saved_after_yield(
