@@ -24,3 +24,11 @@ class RateLimitCeilingExceeded(SourceError):
 
 class PageCapReached(SourceError):
     """Raised only when a caller asks for strict page caps; normally a structured event is logged."""
+
+
+class StateStoreUnavailableError(SourceError):
+    """The Redis that keeps resume state cannot be reached or refused a command."""
+
+
+class WebhookFileError(SourceError, ValueError):
+    """A webhook batch file is not readable parquet."""

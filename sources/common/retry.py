@@ -8,8 +8,11 @@ sleeping. Timeouts are module-level settings in `sources.common.http`.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import email.utils
-from collections.abc import Callable
+import functools
+import math
+from collections.abc import Callable, Iterable
 from typing import Literal, TypeVar
 
 import requests
@@ -18,7 +21,7 @@ import tenacity
 
 from sources.common import clock
 from sources.common.errors import RateLimitCeilingExceeded
-from sources.common.scrub import scrub_url
+from sources.common.scrub import scrub_url, secret_header_values
 
 T = TypeVar("T")
 
@@ -49,17 +52,26 @@ class RetryPolicy:
     reset_header_kind: Literal["epoch", "seconds"] = "epoch"
     retry_transport_errors: bool = True
 
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"RetryPolicy.max_attempts must be at least 1, got {self.max_attempts}")
+        if self.backoff_initial < 0 or self.backoff_max < 0 or self.max_retry_after < 0:
+            raise ValueError("RetryPolicy backoff_initial, backoff_max and max_retry_after must not be negative")
+        if self.reset_header_kind not in ("epoch", "seconds"):
+            raise ValueError(
+                f"RetryPolicy.reset_header_kind must be 'epoch' or 'seconds', got {self.reset_header_kind!r}"
+            )
+
     def server_wait(self, response: requests.Response) -> float | None:
         """Seconds the server asked us to wait, from `Retry-After` or the reset header; None if it did not say."""
         retry_after = response.headers.get("Retry-After")
-        if retry_after is not None:
-            return _parse_retry_after(retry_after)
+        if retry_after is not None and (seconds := _parse_retry_after(retry_after)) is not None:
+            return seconds
         if self.reset_header and (value := response.headers.get(self.reset_header)) is not None:
-            try:
-                number = float(value)
-            except ValueError:
+            reset = _parse_number(value)
+            if reset is None:
                 return None
-            return max(0.0, number - clock.now()) if self.reset_header_kind == "epoch" else max(0.0, number)
+            return max(0.0, reset - clock.now() if self.reset_header_kind == "epoch" else reset)
         return None
 
     def call(self, fn: Callable[..., requests.Response], *args: object, **kwargs: object) -> requests.Response:
@@ -68,12 +80,18 @@ class RetryPolicy:
         When attempts run out on a retryable status, the last response is returned so the caller's
         `raise_for_status()` produces the usual error; a transport error is re-raised.
         """
+        return self.call_redacting((), fn, *args, **kwargs)
+
+    def call_redacting(
+        self, secrets: Iterable[str], fn: Callable[..., requests.Response], *args: object, **kwargs: object
+    ) -> requests.Response:
+        """`call`, with `secrets` (and the request's credential headers) scrubbed from any error it raises."""
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts),
-            wait=self._wait,
+            wait=functools.partial(self._wait, frozenset(secrets)),
             retry=self._should_retry,
             sleep=clock.sleep,
-            before_sleep=self._log_retry,
+            before_sleep=self._before_sleep,
             retry_error_callback=_last_outcome,
             reraise=True,
         )
@@ -87,31 +105,35 @@ class RetryPolicy:
             return self.retry_transport_errors and isinstance(outcome.exception(), RETRYABLE_EXCEPTIONS)
         return outcome.result().status_code in self.retry_statuses
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
+    def _wait(self, secrets: frozenset[str], state: tenacity.RetryCallState) -> float:
         backoff = min(self.backoff_max, self.backoff_initial * 2 ** (state.attempt_number - 1))
         outcome = state.outcome
-        if outcome is None or outcome.failed:
-            return backoff
+        if outcome is None or outcome.failed or state.attempt_number >= self.max_attempts:
+            return backoff  # no further attempt follows the last one: nothing to sleep for or refuse
         response: requests.Response = outcome.result()
         asked = self.server_wait(response)
         if asked is None:
             return backoff
         if asked > self.max_retry_after:
+            response.close()
             raise RateLimitCeilingExceeded(
-                f"{response.request.method} {_safe_url(response)} answered {response.status_code} asking to wait "
-                f"{asked:.0f}s, beyond the {self.max_retry_after:.0f}s ceiling; failing now instead of sleeping"
+                f"{response.request.method} {_safe_url(response, secrets)} answered {response.status_code} "
+                f"asking to wait {asked:.0f}s, beyond the {self.max_retry_after:.0f}s ceiling; "
+                "failing now instead of sleeping"
             )
         return asked
 
-    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
         outcome = state.outcome
-        detail = (
-            type(outcome.exception()).__name__
-            if outcome is not None and outcome.failed
-            else getattr(outcome.result(), "status_code", None) if outcome is not None else None
-        )
+        reason: str | int | None = None
+        if outcome is not None and outcome.failed:
+            reason = type(outcome.exception()).__name__
+        elif outcome is not None:
+            response: requests.Response = outcome.result()
+            reason = response.status_code
+            response.close()  # discarded: hand its connection back to the pool
         wait = state.next_action.sleep if state.next_action else None
-        _logger.info("http_retry", attempt=state.attempt_number, reason=detail, wait_seconds=wait)
+        _logger.info("http_retry", attempt=state.attempt_number, reason=reason, wait_seconds=wait)
 
 
 def _last_outcome(state: tenacity.RetryCallState) -> requests.Response:
@@ -119,21 +141,31 @@ def _last_outcome(state: tenacity.RetryCallState) -> requests.Response:
     return state.outcome.result()  # re-raises a transport error
 
 
-def _parse_retry_after(value: str) -> float | None:
-    value = value.strip()
+def _parse_number(value: str) -> float | None:
     try:
-        return max(0.0, float(value))
+        number = float(value.strip())
     except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
+
+
+def _parse_retry_after(value: str) -> float | None:
+    """`Retry-After` is either delay-seconds or an HTTP-date."""
+    seconds = _parse_number(value)
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        parsed = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive one must not be read as local time
+        parsed = parsed.replace(tzinfo=datetime.UTC)
     return max(0.0, parsed.timestamp() - clock.now())
 
 
-def _safe_url(response: requests.Response) -> str:
-    return scrub_url(response.request.url or "")
+def _safe_url(response: requests.Response, secrets: frozenset[str]) -> str:
+    request = response.request
+    return scrub_url(request.url or "", secrets | secret_header_values(request.headers))
 
 
 DEFAULT_RETRY = RetryPolicy()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+from requests.utils import requote_uri
 
 REDACTED = "REDACTED"
 
@@ -12,48 +14,82 @@ SENSITIVE_WORDS = frozenset(
     {"token", "secret", "password", "passwd", "key", "apikey", "signature", "sig", "auth", "authorization"}
     | {"credential", "credentials", "sessionid", "jwt"}
 )
-# Pagination cursors are named like tokens (`page_token`) but are not credentials.
-NOT_SENSITIVE_WORDS = frozenset({"page", "cursor", "next", "sync"})
-_NAME_PARTS = re.compile(r"[^a-z0-9]+")
+# A name part ending in one of these is a credential even when written as one word (`hapikey`, `accesstoken`).
+SENSITIVE_SUFFIXES = ("token", "secret", "password", "passwd", "apikey", "signature", "credential")
+# Pagination cursors are named like tokens (`page_token`) but are not credentials; nor is an idempotency key.
+NOT_SENSITIVE_WORDS = frozenset({"page", "cursor", "next", "sync", "idempotency"})
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "set-cookie", "x-auth-token"}
 )
+# Shorter values would redact ordinary text; no real credential is this short.
+MIN_SECRET_LENGTH = 4
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NAME_PARTS = re.compile(r"[^a-z0-9]+")
+
+
+def name_parts(name: str) -> list[str]:
+    """`X-Api-Key` → [x, api, key]; `accessToken` → [access, token]."""
+    return [part for part in _NAME_PARTS.split(_CAMEL_BOUNDARY.sub("_", name).lower()) if part]
+
+
+def _is_credential_part(part: str) -> bool:
+    if part in SENSITIVE_WORDS:
+        return True
+    return part.endswith(SENSITIVE_SUFFIXES) and not part.startswith(tuple(NOT_SENSITIVE_WORDS))
 
 
 def is_sensitive_name(name: str) -> bool:
-    parts = set(_NAME_PARTS.split(name.lower()))
-    return bool(parts & SENSITIVE_WORDS) and not parts & NOT_SENSITIVE_WORDS
+    """Whether a parameter, header or field of this name carries a credential (`api_key`, `accessToken`)."""
+    parts = name_parts(name)
+    return not any(part in NOT_SENSITIVE_WORDS for part in parts) and any(map(_is_credential_part, parts))
+
+
+def secret_variants(secret: str) -> set[str]:
+    """The forms a value takes on the wire: as is, percent-encoded (path or query) and form-encoded."""
+    return {secret, quote(secret, safe=""), quote_plus(secret, safe=""), requote_uri(secret)}
 
 
 def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    """Replace every known secret value, raw or URL-encoded, by `REDACTED`."""
+    variants = {
+        variant for secret in secrets if len(secret or "") >= MIN_SECRET_LENGTH for variant in secret_variants(secret)
+    }
+    for variant in sorted(variants, key=len, reverse=True):
+        text = text.replace(variant, REDACTED)
     return text
 
 
+def _scrub_params(query: str) -> str:
+    """Redact the value of every sensitive `name=value` pair, keeping every other byte as it was."""
+    pieces = []
+    for piece in query.split("&"):
+        name, sep, _value = piece.partition("=")
+        pieces.append(f"{name}{sep}{REDACTED}" if sep and is_sensitive_name(unquote_plus(name)) else piece)
+    return "&".join(pieces)
+
+
 def scrub_url(url: str, secrets: Iterable[str] = ()) -> str:
-    """Drop userinfo, redact sensitive query parameters, then any known secret value anywhere in the URL."""
+    """Drop userinfo, redact sensitive query (and fragment) parameters, then any known secret anywhere."""
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if any(is_sensitive_name(name) for name, _ in query):
-        cleaned = [(name, REDACTED if is_sensitive_name(name) else value) for name, value in query]
-        query_string = urlencode(cleaned, safe="[]:,")
-    else:
-        query_string = parts.query
-    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query_string, parts.fragment))
+    rebuilt = urlunsplit((parts.scheme, netloc, parts.path, _scrub_params(parts.query), _scrub_params(parts.fragment)))
     return scrub_text(rebuilt, secrets)
 
 
-def secret_header_values(headers: dict[str, str] | Iterable[tuple[str, str]]) -> set[str]:
+def is_sensitive_header(name: str) -> bool:
+    return name.lower() in SENSITIVE_HEADERS or is_sensitive_name(name)
+
+
+def secret_header_values(headers: Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]]) -> set[str]:
     """The credential values carried by headers, plus the bare token after a scheme (`Bearer x` → `x`)."""
-    items = headers.items() if isinstance(headers, dict) else headers
+    items = headers.items() if isinstance(headers, Mapping) else headers
     found: set[str] = set()
     for name, value in items:
-        if name.lower() in SENSITIVE_HEADERS and value:
+        if value and is_sensitive_header(name):
             text = value.decode() if isinstance(value, bytes) else str(value)
             found.add(text)
-            scheme, _, token = text.partition(" ")
+            _scheme, _, token = text.partition(" ")
             if token:
-                found.add(token)
+                found.add(token.strip())
     return found

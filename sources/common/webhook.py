@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import structlog
 
+from sources.common.errors import WebhookFileError
 from sources.common.typings import SourceInputs
 
 WEBHOOK_DIR_ENV = "WAREHOUSE_WEBHOOK_DIR"
@@ -27,6 +28,8 @@ def default_webhook_dir() -> Path | None:
 
 
 class WebhookSourceManager:
+    """Rows the vendor pushed for one schema, as pyarrow tables, one per pending file."""
+
     def __init__(self, inputs: SourceInputs, base_dir: Path | None = None) -> None:
         self.inputs = inputs
         root = base_dir or inputs.webhook_dir or default_webhook_dir()
@@ -41,11 +44,12 @@ class WebhookSourceManager:
         return bool(self.pending_files())
 
     def iter_tables(self) -> Iterator[pa.Table]:
+        """Yield each pending file's rows in name order; delete a file once the consumer asks for more."""
         for path in self.pending_files():
             try:
                 table = pq.read_table(path)
-            except (OSError, pa.ArrowInvalid) as exc:
-                raise ValueError(f"webhook file {path} is not readable parquet: {exc}") from None
+            except (OSError, pa.ArrowException) as exc:
+                raise WebhookFileError(f"webhook file {path} is not readable parquet: {exc}") from None
             if table.num_rows:
                 yield table
             path.unlink()

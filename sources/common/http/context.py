@@ -17,17 +17,22 @@ class JobContext:
     job_id: str | None = None
 
 
-_current: contextvars.ContextVar[JobContext] = contextvars.ContextVar("job_context", default=JobContext())
+_NO_JOB = JobContext()
+_JOB_FIELDS = frozenset(field.name for field in dataclasses.fields(JobContext))
+_current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar("job_context", default=None)
 
 
 def current_job_context() -> JobContext:
-    return _current.get()
+    return _current.get() or _NO_JOB
 
 
 @contextlib.contextmanager
 def job_context(**fields: object) -> Iterator[JobContext]:
     """Set the job fields for every request made inside the block (nested blocks override field by field)."""
-    merged = dataclasses.replace(_current.get(), **fields)  # type: ignore[arg-type]
+    unknown = sorted(set(fields) - _JOB_FIELDS)
+    if unknown:
+        raise TypeError(f"job_context: unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(_JOB_FIELDS))}")
+    merged = dataclasses.replace(current_job_context(), **fields)  # type: ignore[arg-type]
     token = _current.set(merged)
     try:
         yield merged

@@ -36,7 +36,9 @@ _latency_histogram = _meter.create_histogram(
 def _body_size(body: Any) -> int:
     if body is None:
         return 0
-    if isinstance(body, bytes | str):
+    if isinstance(body, str):
+        return len(body.encode())
+    if isinstance(body, bytes):
         return len(body)
     return 0  # streamed bodies: size unknown without consuming them
 
@@ -79,7 +81,7 @@ class TrackedHTTPAdapter(HTTPAdapter):
         elapsed: float,
         streamed: bool,
     ) -> None:
-        secrets = self.secrets | secret_header_values(dict(request.headers))
+        secrets = self.secrets | secret_header_values(request.headers)
         record = RequestRecord(
             method=request.method or "GET",
             url=scrub_url(request.url or "", secrets),
@@ -107,10 +109,11 @@ class TrackedHTTPAdapter(HTTPAdapter):
 class TrackedSession(requests.Session):
     """A session that applies a default timeout and a retry policy to every request."""
 
-    def __init__(self, timeout: Any, retry: RetryPolicy | None) -> None:
+    def __init__(self, timeout: Any, retry: RetryPolicy | None, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self.default_timeout = timeout
         self.retry_policy = retry
+        self.secrets = frozenset(secrets)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None and self.default_timeout is not None:
@@ -118,7 +121,14 @@ class TrackedSession(requests.Session):
         send = super().request
         if self.retry_policy is None:
             return send(method, url, *args, **kwargs)
-        return self.retry_policy.call(send, method, url, *args, **kwargs)
+        return self.retry_policy.call_redacting(self.secrets, send, method, url, *args, **kwargs)
+
+
+def _auth_secrets(auth: Any) -> set[str]:
+    """The password of a `(user, password)` auth pair; the header it becomes is scrubbed per request."""
+    if isinstance(auth, tuple) and len(auth) == 2 and isinstance(auth[1], str):
+        return {auth[1]}
+    return set()
 
 
 def make_tracked_session(
@@ -134,11 +144,11 @@ def make_tracked_session(
     `secrets` are further values to scrub (e.g. a key sent in a query string). `retry=None` disables
     retries; `timeout=None` disables the default timeout (the conformance suite will flag it).
     """
-    session = TrackedSession(timeout=timeout, retry=retry)
+    known_secrets = set(secrets) | secret_header_values(headers or {}) | _auth_secrets(auth)
+    session = TrackedSession(timeout=timeout, retry=retry, secrets=known_secrets)
     if headers:
         session.headers.update(headers)
     session.auth = auth
-    known_secrets = set(secrets) | secret_header_values(dict(headers or {}))
     adapter = TrackedHTTPAdapter(secrets=known_secrets)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
