@@ -12,15 +12,20 @@ import structlog
 
 from sources.common import events
 from sources.common.http import make_tracked_session
+from sources.common.rest_source.errors import PaginationLoopError, UnexpectedResponseError
 from sources.common.rest_source.jsonpath import JSONPath, find
 from sources.common.rest_source.paginators import BasePaginator, PageRequest, SinglePagePaginator
+from sources.common.scrub import scrub_url
 
 _logger = structlog.get_logger("sources.rest_source")
 
 
 @dataclasses.dataclass(frozen=True)
 class Page:
-    """One fetched page: its rows, the request that fetched it, and the request for the next (None at the end)."""
+    """One fetched page: its rows, the request that fetched it, and the request for the next (None at the end).
+
+    `number` counts pages from 1 within one `paginate` call (a resumed call starts again at 1).
+    """
 
     items: list[dict[str, Any]]
     request: PageRequest
@@ -40,6 +45,8 @@ class PageCapHit:
 
 
 class RESTClient:
+    """Fetches pages of one API. Defaults to a tracked session, so every request is recorded."""
+
     def __init__(
         self,
         base_url: str,
@@ -57,11 +64,23 @@ class RESTClient:
         return path if path.startswith(("http://", "https://")) else urljoin(self.base_url, path.lstrip("/"))
 
     def fetch(self, request: PageRequest) -> requests.Response:
-        response = self.session.request(
-            request.method, request.url, params=request.params or None, json=request.json
-        )
+        response = self.session.request(request.method, request.url, params=request.params or None, json=request.json)
         self.raise_for_status(response)
         return response
+
+    def _read_items(
+        self, response: requests.Response, selector: JSONPath | None, resource: str
+    ) -> list[dict[str, Any]]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise UnexpectedResponseError(
+                f"{resource}: {response.request.method} {scrub_url(response.url)} returned "
+                f"{response.status_code} with a non-JSON body "
+                f"(Content-Type {response.headers.get('Content-Type')!r}): {response.text[:80]!r}"
+            ) from None
+        data = find(body, selector)
+        return data if isinstance(data, list) else ([] if data is None else [data])
 
     def paginate(
         self,
@@ -77,33 +96,54 @@ class RESTClient:
         resource: str | None = None,
         parent: dict[str, Any] | None = None,
     ) -> Iterator[Page]:
-        """Yield pages until the paginator says there are no more (or `max_pages`, which logs an event)."""
+        """Yield pages until the paginator says there are no more, or until `max_pages` pages.
+
+        `resume_from` continues from a saved `Page.next_request` (the paginator must be fresh or reusable;
+        `path`, `params` and `json` are then ignored). Reaching `max_pages` with more pages left logs
+        `page_cap_reached`, emits `PageCapHit` and yields the last page with `next_request=None`.
+        Raises `PaginationLoopError` when the next request would fetch the same page again.
+        """
+        if max_pages is not None and max_pages < 1:
+            raise ValueError(f"{resource or path}: max_pages must be at least 1, got {max_pages}")
+        name = resource or path
         paginator = paginator or SinglePagePaginator()
         selector = data_selector if data_selector is not None else self.data_selector
+        paginator.has_next_page = True
         if resume_from is not None:
             request = resume_from.copy()
             paginator.resume(request)
         else:
             request = PageRequest(url=self.url_for(path), method=method, params=dict(params or {}), json=json)
             paginator.init_request(request)
-            if not paginator.has_next_page:
-                return
+        if not paginator.has_next_page:
+            return
         number = 0
+        previous_items: list[dict[str, Any]] | None = None
         while True:
             response = self.fetch(request)
-            body = response.json()
-            data = find(body, selector)
-            items = data if isinstance(data, list) else ([] if data is None else [data])
+            items = self._read_items(response, selector, name)
+            if paginator.repeated_page_is_loop and items and items == previous_items:
+                raise PaginationLoopError(
+                    f"{name}: {scrub_url(request.url)} with params {request.params} returned the same "
+                    f"{len(items)} rows as the page before it; the API ignores the paginator's parameter"
+                )
+            previous_items = items
             paginator.update_state(response, items)
             number += 1
             next_request: PageRequest | None = None
             if paginator.has_next_page:
                 next_request = request.copy()
                 paginator.update_request(next_request)
+                if next_request == request:
+                    raise PaginationLoopError(
+                        f"{name}: the next page's request is the same as the page just fetched "
+                        f"({scrub_url(request.url)} with params {request.params}); "
+                        "the API returned the same cursor or link again"
+                    )
             capped = max_pages is not None and number >= max_pages and next_request is not None
             if capped:
                 assert max_pages is not None
-                event = PageCapHit(resource or path, max_pages, request.url, parent)
+                event = PageCapHit(name, max_pages, scrub_url(request.url), parent)
                 _logger.warning("page_cap_reached", **dataclasses.asdict(event))
                 events.emit(event)
             yield Page(items, request, None if capped else next_request, response, number)

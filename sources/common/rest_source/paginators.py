@@ -14,11 +14,16 @@ from urllib.parse import urljoin
 
 import requests
 
+from sources.common.errors import ResumableStateError
 from sources.common.rest_source.jsonpath import JSONPath, find
+
+_REQUEST_FIELDS = ("url", "method", "params", "json")
 
 
 @dataclasses.dataclass
 class PageRequest:
+    """One page's request. Its `to_state()` is plain JSON, so a resumable source can save it as is."""
+
     url: str
     method: str = "GET"
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -29,6 +34,14 @@ class PageRequest:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> PageRequest:
+        """Rebuild a request saved with `to_state()`; a state of another shape is a `ResumableStateError`."""
+        if not isinstance(state, dict) or not isinstance(state.get("url"), str):
+            raise ResumableStateError(f"saved page request needs a string 'url': found {state!r:.120}")
+        unknown = sorted(set(state) - set(_REQUEST_FIELDS))
+        if unknown:
+            raise ResumableStateError(f"saved page request has unknown keys {unknown}: found {state!r:.120}")
+        if not isinstance(state.get("params", {}), dict):
+            raise ResumableStateError(f"saved page request 'params' is not an object: found {state!r:.120}")
         return cls(**state)
 
     def copy(self) -> PageRequest:
@@ -36,11 +49,16 @@ class PageRequest:
 
 
 class BasePaginator(ABC):
+    # Two consecutive pages with the same non-empty rows mean the API ignores the paginator's parameter.
+    # Time windows may legitimately repeat (e.g. an all-zero aggregate), so they opt out.
+    repeated_page_is_loop: bool = True
+
     def __init__(self) -> None:
         self.has_next_page = True
 
     def init_request(self, request: PageRequest) -> None:
-        """Set the first page's parameters."""
+        """Set the first page's parameters (a subclass may set `has_next_page` False: no page at all)."""
+        self.has_next_page = True
 
     def resume(self, request: PageRequest) -> None:
         """Continue from a saved next request; by default the request already holds the whole position."""
@@ -239,8 +257,19 @@ def _format_instant(moment: datetime, fmt: Literal["iso", "epoch", "epoch_ms", "
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC: never as the machine's local time."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class TimeWindowPaginator(BasePaginator):
-    """One request per `[start, start + window)` window until `end`; each window is one page."""
+    """One request per `[start, start + window)` window until `end`; each window is one page.
+
+    Naive `start` / `end` are UTC. The API must treat the end parameter as exclusive, else a row stamped
+    exactly on a boundary comes twice (merge dedupes it).
+    """
+
+    repeated_page_is_loop = False
 
     def __init__(
         self,
@@ -253,10 +282,10 @@ class TimeWindowPaginator(BasePaginator):
     ) -> None:
         super().__init__()
         if window <= timedelta(0):
-            raise ValueError("TimeWindowPaginator needs a positive window")
-        self.start, self.end, self.window = start, end, window
+            raise ValueError(f"TimeWindowPaginator needs a positive window, got {window}")
+        self.start, self.end, self.window = _as_utc(start), _as_utc(end), window
         self.start_param, self.end_param, self.fmt = start_param, end_param, fmt
-        self._window_start = start
+        self._window_start = self.start
 
     def _apply(self, request: PageRequest) -> None:
         window_end = min(self._window_start + self.window, self.end)
@@ -274,13 +303,18 @@ class TimeWindowPaginator(BasePaginator):
     def resume(self, request: PageRequest) -> None:
         super().resume(request)
         raw = request.params.get(self.start_param)
-        if self.fmt in ("epoch", "epoch_ms"):
-            divisor = 1000 if self.fmt == "epoch_ms" else 1
-            self._window_start = datetime.fromtimestamp(int(raw) / divisor, tz=UTC)
-        else:
-            self._window_start = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-            if self._window_start.tzinfo is None:
-                self._window_start = self._window_start.replace(tzinfo=UTC)
+        try:
+            if self.fmt in ("epoch", "epoch_ms"):
+                divisor = 1000 if self.fmt == "epoch_ms" else 1
+                window_start = datetime.fromtimestamp(int(raw) / divisor, tz=UTC)  # type: ignore[arg-type]
+            else:
+                window_start = _as_utc(datetime.fromisoformat(str(raw).replace("Z", "+00:00")))
+        except (TypeError, ValueError):
+            raise ResumableStateError(
+                f"saved request for {request.url} has no {self.fmt} time in {self.start_param!r}: found {raw!r}"
+            ) from None
+        self._window_start = window_start
+        self.has_next_page = window_start < self.end
 
     def update_state(self, response: requests.Response, data: list[Any]) -> None:
         self._window_start = min(self._window_start + self.window, self.end)
