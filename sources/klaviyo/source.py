@@ -26,7 +26,8 @@ class KlaviyoSourceConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.page_size, int) or self.page_size < 1:
             raise ConfigError(
-                f"Klaviyo config: field 'page_size' must be a whole number of at least 1, got {self.page_size!r}"
+                f"Klaviyo config: field 'page_size' (Rows per request) must be a whole number of at least 1, "
+                f"got {self.page_size!r}"
             )
 
 
