@@ -106,3 +106,32 @@ def rows_saved_in_try(
         except requests.HTTPError:
             continue
         yield body["data"]
+
+
+def rows_per_repository(
+    pages_of: Any, manager: ResumableSourceManager[ExampleResumeConfig], repositories: list[str]
+) -> Iterator[list[dict[str, Any]]]:
+    state = manager.load_state() if manager.can_resume() else None
+    for repository in repositories:
+        if state is not None and state.next_url.startswith(repository):
+            pages = pages_of(repository, state.next_url)
+        else:
+            pages = pages_of(repository, None)
+        for rows, next_url in pages:
+            if rows:
+                yield rows
+            if next_url is not None:
+                # ok: warehouse-save-state-before-yield
+                manager.save_state(ExampleResumeConfig(next_url=next_url))
+
+
+def rows_saved_in_branch(
+    pages: Iterator[dict[str, Any]], manager: ResumableSourceManager[ExampleResumeConfig]
+) -> Iterator[list[dict[str, Any]]]:
+    for page in pages:
+        if page["next"]:
+            # ruleid: warehouse-save-state-before-yield
+            manager.save_state(ExampleResumeConfig(next_url=page["next"]))
+        else:
+            manager.clear_state()
+        yield page["data"]
