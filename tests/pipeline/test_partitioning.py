@@ -165,6 +165,9 @@ def test_partition_ignores_other_fields_and_other_rows(data, spec):
     assert partitions == [partition_of(pair, spec) for pair in key_values]
 
 
+EXPECTED_FORMATS = {"month": "%Y-%m", "week": "%G-w%V", "day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H"}
+
+
 @settings(max_examples=200)
 @given(
     instant=instants,
@@ -177,9 +180,8 @@ def test_datetime_partition_depends_on_the_instant_not_its_representation(instan
     instant = instant.replace(microsecond=0)
     shifted = instant.astimezone(dt.timezone(dt.timedelta(hours=offset_hours)))
     representations = [instant, shifted, shifted.isoformat(), seconds, seconds * 1000, instant.replace(tzinfo=None)]
-    assert {partition_of((value,), spec) for value in representations} == {
-        instant.strftime({"month": "%Y-%m", "week": "%G-w%V", "day": "%Y-%m-%d", "hour": "%Y-%m-%dT%H"}[partition_format])
-    }
+    expected = instant.strftime(EXPECTED_FORMATS[partition_format])
+    assert {partition_of((value,), spec) for value in representations} == {expected}
 
 
 @settings(max_examples=100)
