@@ -11,7 +11,8 @@ import base64
 import dataclasses
 import json
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -609,3 +610,64 @@ def test_a_saved_request_of_another_shape_is_a_clear_error(state: Any, complaint
     with pytest.raises(ResumableStateError, match=complaint.replace("[", r"\[").replace("]", r"\]")) as raised:
         PageRequest.from_state(state)
     assert "\n" not in str(raised.value)
+
+
+@pytest.fixture
+def new_york_local_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize("fmt", ["iso", "epoch", "epoch_ms", "date"])
+@pytest.mark.usefixtures("new_york_local_time")
+def test_naive_window_bounds_are_utc_whatever_the_machine_time_zone(fmt: str) -> None:
+    naive = TimeWindowPaginator(
+        start=datetime(2024, 3, 1, 23, 0), end=datetime(2024, 3, 3), window=timedelta(hours=12), fmt=fmt
+    )
+    aware = TimeWindowPaginator(
+        start=datetime(2024, 3, 1, 23, 0, tzinfo=UTC),
+        end=datetime(2024, 3, 3, tzinfo=UTC),
+        window=timedelta(hours=12),
+        fmt=fmt,
+    )
+    naive_request, aware_request = PageRequest(url=BASE), PageRequest(url=BASE)
+    naive.init_request(naive_request)
+    aware.init_request(aware_request)
+    assert naive_request.params == aware_request.params
+    if fmt == "iso":
+        assert naive_request.params == {"start_time": "2024-03-01T23:00:00Z", "end_time": "2024-03-02T11:00:00Z"}
+
+
+def test_a_resumed_window_continues_from_the_saved_start() -> None:
+    saved = PageRequest(url=BASE, params={"start_time": 1709337600, "end_time": 1709380800})
+    paginator = TimeWindowPaginator(
+        start=datetime(2024, 3, 1, tzinfo=UTC), end=datetime(2024, 3, 3), window=timedelta(hours=12), fmt="epoch"
+    )
+    paginator.resume(saved)
+    paginator.update_state(requests.Response(), [])
+    paginator.update_request(saved)
+    assert saved.params == {"start_time": 1709380800, "end_time": 1709424000}
+
+
+@pytest.mark.parametrize("raw", [None, "yesterday", "2024-13-01"])
+def test_a_saved_window_without_a_readable_start_is_a_clear_error(raw: Any) -> None:
+    paginator = TimeWindowPaginator(
+        start=datetime(2024, 3, 1, tzinfo=UTC), end=datetime(2024, 3, 3, tzinfo=UTC), window=timedelta(hours=1)
+    )
+    with pytest.raises(ResumableStateError, match=r"no iso time in 'start_time': found"):
+        paginator.resume(PageRequest(url=f"{BASE}/v1/events", params={"start_time": raw}))
+
+
+def test_a_window_that_is_not_positive_is_rejected() -> None:
+    with pytest.raises(ValueError, match="needs a positive window, got 0:00:00"):
+        TimeWindowPaginator(start=WINDOW_START, end=WINDOW_START, window=timedelta(0))
+
+
+def test_an_empty_time_range_sends_no_request() -> None:
+    paginator = TimeWindowPaginator(start=WINDOW_START, end=WINDOW_START, window=timedelta(hours=1))
+    with responses.RequestsMock() as api:
+        assert list(new_client().paginate("/v1/events", paginator=paginator)) == []
+        assert len(api.calls) == 0
