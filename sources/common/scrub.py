@@ -24,6 +24,8 @@ SENSITIVE_HEADERS = frozenset(
 # Shorter values would redact ordinary text; no real credential is this short.
 MIN_SECRET_LENGTH = 4
 
+# `//user:password@` in text a URL parser could not split (e.g. a URL with a malformed scheme).
+_USERINFO = re.compile(r"(?<=//)[^/@\s]*@")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAME_PARTS = re.compile(r"[^a-z0-9]+")
 
@@ -74,7 +76,7 @@ def scrub_url(url: str, secrets: Iterable[str] = ()) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
     rebuilt = urlunsplit((parts.scheme, netloc, parts.path, _scrub_params(parts.query), _scrub_params(parts.fragment)))
-    return scrub_text(rebuilt, secrets)
+    return scrub_text(_USERINFO.sub("", rebuilt), secrets)
 
 
 def is_sensitive_header(name: str) -> bool:
