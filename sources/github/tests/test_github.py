@@ -1,0 +1,380 @@
+"""GitHub transport: Link pagination, incremental `since`, fan-out rows, resume, rate limits, errors, pipeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import responses
+
+from harness.pipeline import read_table, run
+from sources.common import events
+from sources.common.clock import FakeClock, use_clock
+from sources.common.errors import ConfigError
+from sources.common.rest_source import PageCapHit
+from sources.common.typings import SourceInputs
+from sources.github import github as github_transport
+from sources.github.config import GithubSourceConfig
+from sources.github.github import GithubResumeConfig, format_since
+from sources.github.source import GithubSource
+from sources.github.transport import GITHUB_RETRY, GithubRateLimitError
+
+from .conftest import REPOSITORIES, HarServer
+
+API = "https://api.github.com"
+Rows = list[dict[str, Any]]
+
+
+def query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def collect(source: GithubSource, config: GithubSourceConfig, inputs: SourceInputs) -> list[Rows]:
+    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+    return [batch for batch in response.items() if isinstance(batch, list)]
+
+
+def incremental(make_inputs: Callable[..., SourceInputs], last_value: Any = None) -> SourceInputs:
+    return make_inputs(
+        "issues",
+        should_use_incremental_field=True,
+        incremental_field="updated_at",
+        incremental_field_type="datetime",
+        db_incremental_field_last_value=last_value,
+    )
+
+
+def test_issues_follow_link_pages_one_batch_per_page(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("issues/full.har")
+    batches = collect(source, config, incremental(make_inputs))
+    assert server.served == list(range(len(server.entries))), "every recorded page, in order, once"
+    pages = [body for body in server.bodies() if body]
+    assert batches == pages
+    assert len(pages) >= 5
+    first = query(server.entries[0].request.url)
+    assert first == {"state": "all", "sort": "updated", "direction": "asc", "per_page": "10"}
+    assert any("pull_request" in row for batch in batches for row in batch), "pull requests are kept"
+    assert any("pull_request" not in row for batch in batches for row in batch)
+
+
+def test_incremental_sends_since_and_gets_only_newer_rows_ascending(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    watermark = "2024-04-01T00:00:00Z"
+    server = serve_har("issues/incremental.har")
+    batches = collect(source, config, incremental(make_inputs, watermark))
+    assert len(server.served) == len(server.entries)
+    for entry in server.entries:
+        assert query(entry.request.url)["since"] == watermark
+    rows = [row for batch in batches for row in batch]
+    assert rows
+    assert all(row["updated_at"] >= watermark for row in rows)
+    for repository in REPOSITORIES:
+        stamps = [row["updated_at"] for row in rows if row["repository_url"].endswith(repository)]
+        assert stamps == sorted(stamps)
+
+
+def test_future_watermark_yields_no_rows(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("issues/future.har")
+    assert collect(source, config, incremental(make_inputs, "2025-01-01T00:00:00Z")) == []
+    assert len(server.served) == len(REPOSITORIES)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-04-01T00:00:00Z", "2024-04-01T00:00:00Z"),
+        ("2024-04-01T02:30:00+02:00", "2024-04-01T00:30:00Z"),
+        (datetime(2024, 4, 1, 12, 5, 9, tzinfo=UTC), "2024-04-01T12:05:09Z"),
+        (datetime(2024, 4, 1, 12, 5, 9), "2024-04-01T12:05:09Z"),
+        (datetime(2024, 4, 1, 7, tzinfo=timezone(timedelta(hours=-5))), "2024-04-01T12:00:00Z"),
+        (date(2024, 4, 1), "2024-04-01T00:00:00Z"),
+        (1711929600, "2024-04-01T00:00:00Z"),
+    ],
+)
+def test_since_format(value: Any, expected: str) -> None:
+    assert format_since(value, "github issues") == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", object(), True])
+def test_bad_watermark_is_a_one_line_error(value: Any) -> None:
+    with pytest.raises(ConfigError, match="github issues: incremental watermark"):
+        format_since(value, "github issues")
+
+
+def test_unsupported_incremental_field_is_refused(
+    source: GithubSource, config: GithubSourceConfig, make_inputs: Callable[..., SourceInputs]
+) -> None:
+    inputs = make_inputs("issues", should_use_incremental_field=True, incremental_field="created_at")
+    with pytest.raises(ConfigError, match="github issues: incremental field 'created_at' is not supported"):
+        source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+    inputs = make_inputs("repositories", should_use_incremental_field=True, incremental_field="updated_at")
+    with pytest.raises(ConfigError, match="github repositories: this endpoint has no incremental sync"):
+        source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+
+
+def test_repositories_one_row_per_configured_repository(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    serve_har("repositories/full.har")
+    batches = collect(source, config, make_inputs("repositories"))
+    assert [[row["full_name"] for row in batch] for batch in batches] == [[name] for name in REPOSITORIES]
+
+
+def test_comment_rows_carry_their_parent_keys(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("issue_comments/full.har")
+    batches = collect(source, config, make_inputs("issue_comments"))
+    assert len(server.served) == len(server.entries)
+    rows = [row for batch in batches for row in batch]
+    assert rows
+    for row in rows:
+        repository, number = row["_repositories_full_name"], row["_issues_number"]
+        assert repository in REPOSITORIES
+        assert row["issue_url"] == f"{API}/repos/{repository}/issues/{number}"
+    parents = [
+        (entry.request.url, issue)
+        for entry in server.entries
+        if urlsplit(entry.request.url).path.endswith("/issues")
+        for issue in json.loads(entry.response.body)
+    ]
+    with_comments = {(issue["repository_url"], issue["number"]) for _, issue in parents if issue["comments"]}
+    fetched = {(f"{API}/repos/{row['_repositories_full_name']}", row["_issues_number"]) for row in rows}
+    assert fetched == with_comments, "children are read for every parent with comments and no other"
+    child_requests = [entry.request.url for entry in server.entries if "/comments" in entry.request.url]
+    assert len(child_requests) > len(with_comments), "a parent with many comments spans several pages"
+
+
+def test_child_page_cap_is_logged_as_an_event(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_simulator: Callable[..., None],
+    simulator_module: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(github_transport, "MAX_CHILD_PAGES_PER_PARENT", 1)
+    serve_simulator(simulator_module.GithubSimulator(simulator_module.build_dataset()))
+    seen: list[PageCapHit] = []
+    with events.observing(lambda event: seen.append(event) if isinstance(event, PageCapHit) else None):
+        batches = collect(source, config, make_inputs("issue_comments"))
+    assert seen, "issue 7 has more than one page of comments"
+    assert {event.parent["_issues_number"] for event in seen if event.parent} == {7}
+    assert all(len(batch) <= config.page_size for batch in batches)
+
+
+def test_state_is_saved_after_each_batch_not_before(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("issues/full.har")
+    inputs = incremental(make_inputs)
+    manager = source.get_resumable_source_manager(inputs)
+    iterator = iter(source.source_for_pipeline(config, manager, inputs).items())
+    next(iterator)
+    assert not manager.can_resume(), "nothing is saved before the consumer has taken the first batch"
+    next(iterator)
+    first_link = requests.utils.parse_header_links(dict(server.entries[0].response.headers)["Link"])
+    next_url = next(link["url"] for link in first_link if link["rel"] == "next")
+    assert manager.load_state() == GithubResumeConfig(REPOSITORIES[0], next_url)
+
+
+def test_saved_state_is_where_the_next_run_starts(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("issues/full.har")
+    inputs = incremental(make_inputs)
+    manager = source.get_resumable_source_manager(inputs)
+    third = server.entries[2].request.url
+    manager.save_state(GithubResumeConfig(REPOSITORIES[0], third))
+    batches = collect(source, config, inputs)
+    assert server.entries[server.served[0]].request.url == third
+    assert batches == [body for body in server.bodies()[2:] if body]
+
+
+def test_state_naming_an_unconfigured_repository_starts_over(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("repositories/full.har")
+    inputs = make_inputs("repositories")
+    source.get_resumable_source_manager(inputs).save_state(GithubResumeConfig("someone/removed-repo"))
+    batches = collect(source, config, inputs)
+    assert server.served == [0, 1]
+    assert len(batches) == len(REPOSITORIES)
+
+
+def _ids(batches: list[Rows]) -> set[int]:
+    return {row["id"] for batch in batches for row in batch}
+
+
+@pytest.mark.parametrize("schema_name", ["repositories", "issues", "issue_comments"])
+def test_crash_at_every_checkpoint_resumes_without_loss(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_simulator: Callable[..., None],
+    simulator_module: Any,
+    schema_name: str,
+) -> None:
+    simulator = simulator_module.GithubSimulator(simulator_module.build_dataset())
+    serve_simulator(simulator)
+    full = collect(source, config, make_inputs(schema_name, job_id=f"{schema_name}-full"))
+    fanout = schema_name == "issue_comments"
+    assert len(full) >= 2
+    for k in range(1, len(full) + 1):
+        inputs = make_inputs(schema_name, job_id=f"{schema_name}-crash-{k}")
+        items = iter(source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs).items())
+        simulator.requests.clear()
+        kept = [next(items) for _ in range(k - 1)]
+        next(items)  # batch k is handed over, then the process dies while handling it
+        items.close()
+        crashed_at = simulator.requests[-1]
+        simulator.requests.clear()
+        resumed = collect(source, config, inputs)
+        assert _ids(kept) | _ids(resumed) >= _ids(full), f"rows lost after a crash at checkpoint {k}"
+        assert simulator.requests[1 if fanout else 0] == crashed_at, f"checkpoint {k}: resumed elsewhere"
+
+
+def _serve_sequence(mocked: responses.RequestsMock, answers: list[tuple[int, dict[str, str], Any]]) -> list[str]:
+    calls: list[str] = []
+
+    def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        calls.append(request.url or "")
+        status, headers, body = answers[min(len(calls), len(answers)) - 1]
+        return status, headers, json.dumps(body)
+
+    mocked.add_callback(responses.GET, f"{API}/repos/{REPOSITORIES[0]}", callback=respond)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("limited_status", "headers", "expected_sleep"),
+    [
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700000030"}, 30.0),
+        (429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700000045"}, 45.0),
+        (403, {"Retry-After": "12"}, 12.0),
+    ],
+)
+def test_rate_limit_waits_for_the_reset_then_retries(
+    source: GithubSource,
+    make_inputs: Callable[..., SourceInputs],
+    mocked: responses.RequestsMock,
+    limited_status: int,
+    headers: dict[str, str],
+    expected_sleep: float,
+) -> None:
+    config = source.parse_config({"personal_access_token": "fake-github-token-0001", "repositories": REPOSITORIES[0]})
+    repo = {"id": 1, "full_name": REPOSITORIES[0], "created_at": "2023-06-12T08:30:00Z"}
+    calls = _serve_sequence(
+        mocked, [(limited_status, headers, {"message": "API rate limit exceeded"}), (200, {}, repo)]
+    )
+    with use_clock(FakeClock(start=1_700_000_000.0)) as clock:
+        batches = collect(source, config, make_inputs("repositories"))
+    assert batches == [[repo]]
+    assert len(calls) == 2
+    assert clock.sleeps == [expected_sleep]
+
+
+def test_exhausted_rate_limit_says_so(
+    source: GithubSource, make_inputs: Callable[..., SourceInputs], mocked: responses.RequestsMock
+) -> None:
+    config = source.parse_config({"personal_access_token": "fake-github-token-0001", "repositories": REPOSITORIES[0]})
+    limited = (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1700000010"}, {"message": "rate limit"})
+    calls = _serve_sequence(mocked, [limited])
+    with use_clock(FakeClock(start=1_700_000_000.0)), pytest.raises(GithubRateLimitError) as raised:
+        collect(source, config, make_inputs("repositories"))
+    assert len(calls) == GITHUB_RETRY.max_attempts
+    assert "rate limit" in str(raised.value)
+    assert not any(str(raised.value).startswith(prefix) for prefix in source.get_non_retryable_errors())
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_permanent_errors_fail_at_once_with_a_mapped_message(
+    source: GithubSource,
+    make_inputs: Callable[..., SourceInputs],
+    mocked: responses.RequestsMock,
+    status: int,
+) -> None:
+    config = source.parse_config({"personal_access_token": "fake-github-token-0001", "repositories": REPOSITORIES[0]})
+    calls = _serve_sequence(mocked, [(status, {"x-ratelimit-remaining": "4999"}, {"message": "nope"})])
+    with use_clock(FakeClock()) as clock, pytest.raises(requests.HTTPError) as raised:
+        collect(source, config, make_inputs("repositories"))
+    assert len(calls) == 1
+    assert clock.sleeps == []
+    assert any(str(raised.value).startswith(prefix) for prefix in source.get_non_retryable_errors())
+
+
+def test_server_errors_are_retried(
+    source: GithubSource, make_inputs: Callable[..., SourceInputs], mocked: responses.RequestsMock
+) -> None:
+    config = source.parse_config({"personal_access_token": "fake-github-token-0001", "repositories": REPOSITORIES[0]})
+    repo = {"id": 1, "full_name": REPOSITORIES[0], "created_at": "2023-06-12T08:30:00Z"}
+    calls = _serve_sequence(mocked, [(502, {}, {"message": "Server Error"}), (200, {}, repo)])
+    with use_clock(FakeClock()) as clock:
+        assert collect(source, config, make_inputs("repositories")) == [[repo]]
+    assert len(calls) == 2
+    assert len(clock.sleeps) == 1
+
+
+@pytest.mark.parametrize("schema_name", ["repositories", "issues", "issue_comments"])
+def test_full_fixture_lands_in_delta(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+    tmp_path: Path,
+    schema_name: str,
+) -> None:
+    server = serve_har(f"{schema_name}/full.har")
+    overrides: dict[str, Any] = {}
+    if schema_name == "issues":
+        overrides = {"should_use_incremental_field": True, "incremental_field": "updated_at"}
+        overrides["incremental_field_type"] = "datetime"
+    inputs = make_inputs(schema_name, **overrides)
+    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+    result = run(response, inputs, tmp_path / schema_name)
+    recorded = [
+        row
+        for entry in server.entries
+        if schema_name != "issue_comments" or "/comments" in entry.request.url
+        for row in (lambda body: body if isinstance(body, list) else [body])(json.loads(entry.response.body))
+    ]
+    table = read_table(result.table_path)
+    assert table.num_rows == len({row["id"] for row in recorded})
+    assert set(table.column("id").to_pylist()) == {row["id"] for row in recorded}
+    if schema_name == "issue_comments":
+        assert {"_issues_number", "_repositories_full_name"} <= set(table.column_names)
