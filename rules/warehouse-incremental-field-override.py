@@ -48,6 +48,22 @@ def cursor_via_unpacking(endpoint: str) -> dict[str, Any]:
     return first
 
 
+def cursor_via_list_unpacking(endpoint: str) -> dict[str, Any]:
+    # ruleid: warehouse-incremental-field-override
+    [first, *_rest] = INCREMENTAL_FIELDS[endpoint]
+    return first
+
+
+def earliest_named_field(endpoint: str) -> dict[str, Any]:
+    # ruleid: warehouse-incremental-field-override
+    return min(INCREMENTAL_FIELDS[endpoint], key=lambda option: option["field"])
+
+
+def sorted_first_field(endpoint: str) -> dict[str, Any]:
+    # ruleid: warehouse-incremental-field-override
+    return sorted(settings.INCREMENTAL_FIELDS[endpoint], key=lambda option: option["label"])[0]
+
+
 def cursor_via_loop(endpoint: str) -> str:
     field_name = ""
     # ruleid: warehouse-incremental-field-override
