@@ -24,7 +24,7 @@ _logger = structlog.get_logger("sources.rest_source")
 class Page:
     """One fetched page: its rows, the request that fetched it, and the request for the next (None at the end).
 
-    `number` counts pages from 1 within one `paginate` call (a resumed call starts again at 1).
+    `number` counts pages from 1; a resumed call counts on from its `pages_before`.
     """
 
     items: list[dict[str, Any]]
@@ -95,16 +95,20 @@ class RESTClient:
         max_pages: int | None = None,
         resource: str | None = None,
         parent: dict[str, Any] | None = None,
+        pages_before: int = 0,
     ) -> Iterator[Page]:
         """Yield pages until the paginator says there are no more, or until `max_pages` pages.
 
         `resume_from` continues from a saved `Page.next_request` (the paginator must be fresh or reusable;
-        `path`, `params` and `json` are then ignored). Reaching `max_pages` with more pages left logs
-        `page_cap_reached`, emits `PageCapHit` and yields the last page with `next_request=None`.
+        `path`, `params` and `json` are then ignored); `pages_before` says how many pages an earlier run
+        fetched, so page numbers and `max_pages` count on from there. Reaching `max_pages` with more pages
+        left logs `page_cap_reached`, emits `PageCapHit` and yields the last page with `next_request=None`.
         Raises `PaginationLoopError` when the next request would fetch the same page again.
         """
         if max_pages is not None and max_pages < 1:
             raise ValueError(f"{resource or path}: max_pages must be at least 1, got {max_pages}")
+        if pages_before < 0:
+            raise ValueError(f"{resource or path}: pages_before cannot be negative, got {pages_before}")
         name = resource or path
         paginator = paginator or SinglePagePaginator()
         selector = data_selector if data_selector is not None else self.data_selector
@@ -115,9 +119,9 @@ class RESTClient:
         else:
             request = PageRequest(url=self.url_for(path), method=method, params=dict(params or {}), json=json)
             paginator.init_request(request)
-        if not paginator.has_next_page:
+        if not paginator.has_next_page or (max_pages is not None and pages_before >= max_pages):
             return
-        number = 0
+        number = pages_before
         previous_items: list[dict[str, Any]] | None = None
         while True:
             response = self.fetch(request)
