@@ -4,5 +4,6 @@ from sources.common.registry import SourceRegistry
 from sources.github.source import GithubSource
 from sources.hubspot.source import HubspotSource
 from sources.klaviyo.source import KlaviyoSource
+from sources.typeform.source import TypeformSource
 
-__all__ = ["GithubSource", "HubspotSource", "KlaviyoSource", "SourceRegistry"]
+__all__ = ["GithubSource", "HubspotSource", "KlaviyoSource", "SourceRegistry", "TypeformSource"]

@@ -1,0 +1,1 @@
+"""Typeform forms and workspaces through the Create API."""

@@ -1,0 +1,151 @@
+"""Typeform source: form fields, schemas, credential probe and the full-refresh pipeline hand-off."""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import urlencode
+
+import requests
+
+from sources.common.base import SimpleSource, SourceSchema
+from sources.common.errors import ConfigError, SourceError
+from sources.common.fields import (
+    SourceConfig,
+    SourceFieldInputConfig,
+    SourceFieldInputConfigType,
+    SourceFieldSelectConfig,
+    SourceFieldSelectConfigOption,
+)
+from sources.common.registry import SourceRegistry
+from sources.common.typings import SourceInputs, SourceResponse
+from sources.typeform.settings import BASE_URLS, DEFAULT_DATA_CENTER, DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE
+from sources.typeform.typeform import error_detail, get_endpoint, make_session, typeform_source
+
+PROBE_ENDPOINT = "forms"
+
+
+@dataclasses.dataclass
+class TypeformSourceConfig:
+    personal_access_token: str
+    data_center: str = DEFAULT_DATA_CENTER
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if self.data_center not in BASE_URLS:
+            known = ", ".join(sorted(BASE_URLS))
+            raise ConfigError(f"typeform config: field 'data_center' must be one of {known}, got {self.data_center!r}")
+        if not isinstance(self.page_size, int) or not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ConfigError(
+                f"typeform config: field 'page_size' must be a whole number from 1 to {MAX_PAGE_SIZE}, "
+                f"got {self.page_size!r}"
+            )
+
+    @property
+    def base_url(self) -> str:
+        return BASE_URLS[self.data_center]
+
+
+@SourceRegistry.register
+class TypeformSource(SimpleSource[TypeformSourceConfig]):
+    config_class = TypeformSourceConfig
+
+    @property
+    def source_type(self) -> str:
+        return "typeform"
+
+    @property
+    def get_source_config(self) -> SourceConfig:
+        scopes = ", ".join(f"`{endpoint.scope}`" for endpoint in ENDPOINTS.values())
+        return SourceConfig(
+            name="typeform",
+            label="Typeform",
+            caption=(
+                "Create a personal access token in your Typeform account settings and paste it here. Give it the "
+                f"read scope of each table you want to sync: {scopes}."
+            ),
+            docsUrl="https://www.typeform.com/developers/get-started/personal-access-token/",
+            iconPath="/static/services/typeform.png",
+            releaseStatus="alpha",
+            fields=(
+                SourceFieldInputConfig(
+                    name="personal_access_token",
+                    label="Personal access token",
+                    type=SourceFieldInputConfigType.PASSWORD,
+                    placeholder="tfp_…",
+                ),
+                SourceFieldSelectConfig(
+                    name="data_center",
+                    label="Data center",
+                    options=(
+                        SourceFieldSelectConfigOption(label="US (api.typeform.com)", value="us"),
+                        SourceFieldSelectConfigOption(label="EU (api.eu.typeform.com)", value="eu"),
+                    ),
+                    default_value=DEFAULT_DATA_CENTER,
+                    required=False,
+                ),
+                SourceFieldInputConfig(
+                    name="page_size",
+                    label="Rows per request",
+                    type=SourceFieldInputConfigType.NUMBER,
+                    required=False,
+                    placeholder=str(DEFAULT_PAGE_SIZE),
+                    caption=f"1 to {MAX_PAGE_SIZE}; leave empty for {DEFAULT_PAGE_SIZE}.",
+                ),
+            ),
+        )
+
+    def get_schemas(self, config: TypeformSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
+        return [
+            SourceSchema(
+                name=endpoint.name,
+                supports_incremental=False,
+                supports_append=False,
+                incremental_fields=list(endpoint.incremental_fields),
+            )
+            for endpoint in ENDPOINTS.values()
+        ]
+
+    def validate_credentials(
+        self, config: TypeformSourceConfig, team_id: int, schema_name: str | None = None
+    ) -> tuple[bool, str | None]:
+        try:
+            endpoint = get_endpoint(schema_name or PROBE_ENDPOINT)
+        except SourceError as exc:
+            return False, str(exc)
+        url = f"{config.base_url}{endpoint.path}?{urlencode({'page': 1, 'page_size': 1})}"
+        try:
+            response = make_session(config.personal_access_token).get(url)
+        except (requests.RequestException, SourceError) as exc:
+            return False, f"Could not reach Typeform to check the access token: {type(exc).__name__}: {exc}"
+        if response.status_code == 200:
+            return True, None
+        if response.status_code == 401:
+            return False, f"Typeform rejected the personal access token ({error_detail(response)})"
+        if response.status_code == 403:
+            if schema_name is None:
+                return True, None
+            return False, (
+                f"The Typeform personal access token cannot read {endpoint.name}: create a token with the "
+                f"`{endpoint.scope}` scope ({error_detail(response)})"
+            )
+        return False, f"Typeform answered {response.status_code} to the credential check ({error_detail(response)})"
+
+    def get_non_retryable_errors(self) -> dict[str, str | None]:
+        errors: dict[str, str | None] = {}
+        for base_url in BASE_URLS.values():
+            errors[f"401 Client Error: Unauthorized for url: {base_url}"] = (
+                "Your Typeform personal access token is invalid or was revoked. Create a new token and reconnect."
+            )
+            errors[f"403 Client Error: Forbidden for url: {base_url}"] = (
+                "Your Typeform personal access token lacks a scope this table needs (forms:read or "
+                "workspaces:read). Create a token with that scope and reconnect."
+            )
+        return errors
+
+    def source_for_pipeline(self, config: TypeformSourceConfig, inputs: SourceInputs) -> SourceResponse:
+        return typeform_source(
+            personal_access_token=config.personal_access_token,
+            endpoint_name=inputs.schema_name,
+            page_size=config.page_size,
+            base_url=config.base_url,
+        )

@@ -1,0 +1,106 @@
+"""Typeform transport: session, error messages, page-number pagination and the `SourceResponse` per endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import requests
+
+from sources.common.errors import SourceError
+from sources.common.http import make_tracked_session
+from sources.common.rest_source import PageNumberPaginator, RESTClient
+from sources.common.retry import DEFAULT_RETRY
+from sources.common.typings import SourceResponse
+from sources.typeform.settings import ENDPOINTS, TypeformEndpoint
+
+SOURCE_NAME = "typeform"
+# Typeform allows 2 requests per second per account and documents no rate-limit headers: the default policy
+# backs off exponentially on 429 (and honours Retry-After if one is sent).
+RETRY_POLICY = DEFAULT_RETRY
+
+
+class TypeformError(SourceError):
+    """A Typeform endpoint or setting the transport cannot work with."""
+
+
+def make_session(personal_access_token: str) -> requests.Session:
+    return make_tracked_session(
+        headers={"Authorization": f"Bearer {personal_access_token}", "Accept": "application/json"},
+        retry=RETRY_POLICY,
+    )
+
+
+def error_detail(response: requests.Response) -> str:
+    """Typeform's own explanation from an error body (`code: description`), or the body's first bytes."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:120] or "empty body"
+    if not isinstance(body, dict):
+        return str(body)[:120]
+    code, description = body.get("code"), body.get("description") or ""
+    return f"{code}: {description}" if code else description or str(body)[:120]
+
+
+def status_checker(endpoint_name: str) -> Callable[[requests.Response], None]:
+    """`raise_for_status` whose message keeps requests' prefix (for non-retryable matching) and adds Typeform's."""
+
+    def check(response: requests.Response) -> None:
+        try:
+            response.raise_for_status()
+        except requests.HTTPError as exc:
+            raise requests.HTTPError(
+                f"{exc} ({SOURCE_NAME} {endpoint_name}: {error_detail(response)})", response=response
+            ) from None
+
+    return check
+
+
+def get_endpoint(name: str) -> TypeformEndpoint:
+    try:
+        return ENDPOINTS[name]
+    except KeyError:
+        known = ", ".join(sorted(ENDPOINTS))
+        raise TypeformError(f"{SOURCE_NAME}: unknown endpoint {name!r}; known: {known}") from None
+
+
+def make_paginator(page_size: int) -> PageNumberPaginator:
+    return PageNumberPaginator(
+        base_page=1,
+        page_param="page",
+        total_pages_path="page_count",
+        page_size=page_size,
+        page_size_param="page_size",
+    )
+
+
+def typeform_source(personal_access_token: str, endpoint_name: str, page_size: int, base_url: str) -> SourceResponse:
+    endpoint = get_endpoint(endpoint_name)
+    client = RESTClient(
+        base_url,
+        session=make_session(personal_access_token),
+        data_selector="items",
+        raise_for_status=status_checker(endpoint.name),
+    )
+
+    def items() -> Iterator[list[dict[str, Any]]]:
+        pages = client.paginate(
+            endpoint.path,
+            params=dict(endpoint.sort_params),
+            paginator=make_paginator(page_size),
+            resource=f"{SOURCE_NAME} {endpoint.name}",
+        )
+        for page in pages:
+            if page.items:
+                yield page.items
+
+    return SourceResponse(
+        name=endpoint.name,
+        items=items,
+        primary_keys=list(endpoint.primary_key),
+        partition_keys=[endpoint.partition_key] if endpoint.partition_key is not None else None,
+        partition_mode=endpoint.partition_mode,
+        partition_format=endpoint.partition_format,
+        sort_mode=endpoint.sort_mode,
+    )
