@@ -1,0 +1,1 @@
+"""Zendesk Support: tickets and users from the cursor-based incremental exports, groups from the list API."""

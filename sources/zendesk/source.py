@@ -1,0 +1,155 @@
+"""Zendesk source: registration, form fields, schemas, credential probe and pipeline hand-off."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import requests
+
+from sources.common.base import ResumableSource, SourceSchema
+from sources.common.errors import ConfigError
+from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.registry import SourceRegistry
+from sources.common.resumable import ResumableSourceManager
+from sources.common.typings import SourceInputs, SourceResponse
+from sources.zendesk.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
+from sources.zendesk.zendesk import ZendeskResumeConfig, error_detail, normalize_subdomain, probe, zendesk_source
+
+
+@dataclasses.dataclass
+class ZendeskSourceConfig:
+    subdomain: str
+    email: str
+    api_token: str
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        subdomain = normalize_subdomain(self.subdomain) if isinstance(self.subdomain, str) else None
+        if subdomain is None:
+            raise ConfigError(
+                f"Zendesk config: field 'subdomain' (Subdomain) must be the part before .zendesk.com, "
+                f"like 'acme' for acme.zendesk.com; got {self.subdomain!r}"
+            )
+        self.subdomain = subdomain
+        if not isinstance(self.page_size, int) or self.page_size < 1:
+            raise ConfigError(
+                f"Zendesk config: field 'page_size' (Rows per request) must be a whole number of at least 1, "
+                f"got {self.page_size!r}"
+            )
+
+
+@SourceRegistry.register
+class ZendeskSource(ResumableSource[ZendeskSourceConfig, ZendeskResumeConfig]):
+    config_class = ZendeskSourceConfig
+
+    @property
+    def source_type(self) -> str:
+        return "zendesk"
+
+    @property
+    def get_source_config(self) -> SourceConfig:
+        return SourceConfig(
+            name="Zendesk",
+            label="Zendesk",
+            caption=(
+                "Connect with the email of a Zendesk user and an API token (Admin Center → Apps and integrations "
+                "→ Zendesk API). Tickets and users come from the incremental exports, which need an **admin**; "
+                "groups need an agent."
+            ),
+            docsUrl="https://developer.zendesk.com/api-reference/introduction/security-and-auth/",
+            releaseStatus="alpha",
+            fields=(
+                SourceFieldInputConfig(name="subdomain", label="Subdomain", placeholder="acme"),
+                SourceFieldInputConfig(
+                    name="email",
+                    label="Email",
+                    type=SourceFieldInputConfigType.EMAIL,
+                    placeholder="admin@example.com",
+                ),
+                SourceFieldInputConfig(
+                    name="api_token",
+                    label="API token",
+                    type=SourceFieldInputConfigType.PASSWORD,
+                ),
+                SourceFieldInputConfig(
+                    name="page_size",
+                    label="Rows per request",
+                    type=SourceFieldInputConfigType.NUMBER,
+                    required=False,
+                    placeholder=str(DEFAULT_PAGE_SIZE),
+                    caption="Rows asked for per API request (exports allow up to 1000, lists up to 100).",
+                ),
+            ),
+        )
+
+    def get_schemas(self, config: ZendeskSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
+        return [
+            SourceSchema(
+                name=endpoint.name,
+                supports_incremental=bool(endpoint.incremental_fields),
+                supports_append=bool(endpoint.incremental_fields),
+                incremental_fields=list(endpoint.incremental_fields),
+                description=endpoint.description,
+            )
+            for endpoint in ENDPOINTS.values()
+        ]
+
+    def validate_credentials(
+        self, config: ZendeskSourceConfig, team_id: int, schema_name: str | None = None
+    ) -> tuple[bool, str | None]:
+        if schema_name is not None and schema_name not in ENDPOINTS:
+            return False, f"Zendesk has no table {schema_name!r}; known: {', '.join(ENDPOINTS)}"
+        endpoint = ENDPOINTS[schema_name or "groups"]
+        try:
+            response = probe(config.subdomain, config.email, config.api_token, endpoint)
+        except requests.RequestException as exc:
+            return False, f"Could not reach {config.subdomain}.zendesk.com: {type(exc).__name__}"
+        status = response.status_code
+        if status == 200:
+            return True, None
+        if status == 401:
+            return False, f"Zendesk rejected the email and API token ({error_detail(response)})."
+        if status == 403:
+            if schema_name is None:
+                return True, None
+            return False, (
+                f"The Zendesk user cannot read {schema_name}: it needs the {endpoint.required_role} role "
+                f"({error_detail(response)})."
+            )
+        if status == 404:
+            return False, f"There is no Zendesk account at {config.subdomain}.zendesk.com; check the subdomain."
+        return False, f"Zendesk answered {status} while checking the credentials: {error_detail(response)}"
+
+    def get_non_retryable_errors(self) -> dict[str, str | None]:
+        # The host is the account's own subdomain, so the prefixes stop at the scheme.
+        return {
+            "401 Client Error: Unauthorized for url: https://": (
+                "Zendesk rejected the email and API token. Create a new API token and reconnect."
+            ),
+            "403 Client Error: Forbidden for url: https://": (
+                "The Zendesk user lacks access: the ticket and user exports need an admin. "
+                "Reconnect with an admin's email and API token."
+            ),
+            "404 Client Error: Not Found for url: https://": (
+                "There is no Zendesk account at this subdomain. Check the subdomain and reconnect."
+            ),
+        }
+
+    def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[ZendeskResumeConfig]:
+        return ResumableSourceManager[ZendeskResumeConfig](inputs, ZendeskResumeConfig)
+
+    def source_for_pipeline(
+        self,
+        config: ZendeskSourceConfig,
+        resumable_source_manager: ResumableSourceManager[ZendeskResumeConfig],
+        inputs: SourceInputs,
+    ) -> SourceResponse:
+        return zendesk_source(
+            subdomain=config.subdomain,
+            email=config.email,
+            api_token=config.api_token,
+            endpoint_name=inputs.schema_name,
+            inputs=inputs,
+            manager=resumable_source_manager,
+            page_size=config.page_size,
+        )
