@@ -5,5 +5,6 @@ from sources.github.source import GithubSource
 from sources.hubspot.source import HubspotSource
 from sources.klaviyo.source import KlaviyoSource
 from sources.typeform.source import TypeformSource
+from sources.zendesk.source import ZendeskSource
 
-__all__ = ["GithubSource", "HubspotSource", "KlaviyoSource", "SourceRegistry", "TypeformSource"]
+__all__ = ["GithubSource", "HubspotSource", "KlaviyoSource", "SourceRegistry", "TypeformSource", "ZendeskSource"]
