@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from harness.rules_check import check_pragma, known_rule_ids
+
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
 KNOWN_BAD = Path(__file__).resolve().parent / "known_bad"
@@ -90,6 +92,23 @@ PLACEMENTS = {
     "harness/{stem}.py": False,
 }
 
+# The pragma format `python -m harness.rules_check` demands must be one semgrep honours, for the named rule only.
+PRAGMA_REASON = "the vendor's metrics API is gRPC only"
+PRAGMA_MODULE = """import grpc
+
+
+def metrics_channel(target: str) -> grpc.Channel:
+    return grpc.secure_channel(target, grpc.ssl_channel_credentials())  {pragma}
+"""
+PRAGMAS = {
+    "sources/acme/pragma_named.py": f"# nosemgrep: warehouse-raw-transport — {PRAGMA_REASON}",
+    "sources/acme/pragma_other_rule.py": f"# nosemgrep: warehouse-http-transport — {PRAGMA_REASON}",
+}
+
+
+def _stem(rule_id: str) -> str:
+    return rule_id.replace("-", "_")
+
 
 @pytest.fixture(scope="module")
 def known_bad_findings(semgrep: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
@@ -102,6 +121,8 @@ def known_bad_findings(semgrep: str, tmp_path_factory: pytest.TempPathFactory) -
             target = root / placement.format(stem=module.stem)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(module, target)
+    for relative, pragma in PRAGMAS.items():
+        (root / relative).write_text(PRAGMA_MODULE.format(pragma=pragma))
     report = _scan(semgrep, ".", cwd=root)
     findings: dict[str, set[str]] = {}
     for item in report["results"]:
@@ -115,15 +136,25 @@ def test_every_rule_has_a_known_bad_module() -> None:
 
 @pytest.mark.parametrize("rule_id", _rule_ids())
 def test_known_bad_module_is_found_by_its_rule_only(rule_id: str, known_bad_findings: dict[str, set[str]]) -> None:
-    path = "sources/acme/{stem}.py".format(stem=rule_id.replace("-", "_"))
-    assert known_bad_findings.get(path) == {rule_id}
+    assert known_bad_findings.get(f"sources/acme/{_stem(rule_id)}.py") == {rule_id}
 
 
 def test_rules_skip_tests_the_tracked_transport_and_the_harness(known_bad_findings: dict[str, set[str]]) -> None:
-    expected = {
-        placement.format(stem=rule_id.replace("-", "_"))
+    skipped = {
+        placement.format(stem=_stem(rule_id))
         for placement, seen in PLACEMENTS.items()
-        if seen
+        if not seen
         for rule_id in _rule_ids()
     }
-    assert set(known_bad_findings) == expected
+    assert skipped.isdisjoint(known_bad_findings)
+    seen = {f"sources/acme/{_stem(rule_id)}.py" for rule_id in _rule_ids()}
+    assert set(known_bad_findings) == seen | {"sources/acme/pragma_other_rule.py"}
+
+
+def test_a_checked_pragma_silences_the_rule_it_names_and_no_other(
+    known_bad_findings: dict[str, set[str]],
+) -> None:
+    for pragma in PRAGMAS.values():
+        assert check_pragma(pragma, known_rule_ids(RULES)) is None
+    assert "sources/acme/pragma_named.py" not in known_bad_findings
+    assert known_bad_findings["sources/acme/pragma_other_rule.py"] == {"warehouse-raw-transport"}
