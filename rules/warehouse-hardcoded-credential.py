@@ -71,3 +71,9 @@ AUTH_SCHEME = "Bearer"
 DOCS_EXAMPLE = "Authorization: Bearer <your API key>"
 # ok: warehouse-hardcoded-credential
 PRIMARY_KEY_COLUMN = "pk_customer_id"
+# ok: warehouse-hardcoded-credential
+PARTITION_INDEX = "pk_customer_created_at_partition"
+# ok: warehouse-hardcoded-credential
+DOCS_PLACEHOLDER = "Authorization: Bearer YOUR_ACCESS_TOKEN_GOES_HERE"
+# ruleid: warehouse-hardcoded-credential
+STRIPE_PUBLISHABLE_LIVE = "pk_live_FAKEFAKEFAKEFAKEFAKE0000"
