@@ -50,7 +50,7 @@ def check_pragma(comment: str, known_ids: frozenset[str]) -> str | None:
     rest = match["rest"].strip()
     if not rest.startswith((":", "=")):
         return f"bare nosemgrep silences every rule; name the rule and give a reason: {FORMAT}"
-    ids_part, _, reason = _split_reason(rest[1:])
+    ids_part, reason = _split_reason(rest[1:])
     ids = [rule_id for rule_id in re.split(r"[,\s]+", ids_part) if rule_id]
     if not ids:
         return f"nosemgrep names no rule: {FORMAT}"
@@ -58,17 +58,21 @@ def check_pragma(comment: str, known_ids: frozenset[str]) -> str | None:
         # `--config rules/` reports ids as `rules.<id>`; either spelling names the rule.
         unknown = [rule_id for rule_id in ids if rule_id.rsplit(".", 1)[-1] not in known_ids]
         if unknown:
-            return f"nosemgrep names unknown rule {', '.join(unknown)}; known rules: {', '.join(sorted(known_ids))}"
+            return (
+                f"nosemgrep names unknown rule {', '.join(unknown)} (known: {', '.join(sorted(known_ids))}); "
+                f"the form is {FORMAT}"
+            )
     if not re.search(r"\w", reason):
         return f"nosemgrep on {', '.join(ids)} gives no reason: {FORMAT}"
     return None
 
 
-def _split_reason(text: str) -> tuple[str, str, str]:
+def _split_reason(text: str) -> tuple[str, str]:
+    """`ids — reason` → (ids, reason); no separator means no reason."""
     separator = _REASON_SEPARATOR.search(text)
     if separator is None:
-        return text, "", ""
-    return text[: separator.start()], separator.group(), text[separator.end() :]
+        return text, ""
+    return text[: separator.start()], text[separator.end() :]
 
 
 def _comments(source: str) -> Iterator[tuple[int, str]]:

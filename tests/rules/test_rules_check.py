@@ -45,6 +45,7 @@ def test_accepted_comments(comment: str) -> None:
         ("# nosemgrep: warehouse-http-transport -- ...", "gives no reason"),
         ("# nosemgrep: warehouse-http-transprot — typo in the id", "unknown rule warehouse-http-transprot"),
         ("x = 1  # nosemgrep: warehouse-raw-transport", "gives no reason"),
+        ("# nosemgrep: warehouse-raw-transport: sidecar channel", "unknown rule warehouse-raw-transport:"),
     ],
 )
 def test_rejected_comments(comment: str, complaint: str) -> None:
