@@ -1,0 +1,1 @@
+"""Chargebee: customers, subscriptions and invoices from the v2 REST API."""

@@ -1,0 +1,142 @@
+"""Chargebee source: registration, form fields, schemas, credential probe and pipeline hand-off."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import requests
+
+from sources.chargebee.chargebee import ChargebeeResumeConfig, chargebee_source, error_detail, normalize_site, probe
+from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
+from sources.common.base import ResumableSource, SourceSchema
+from sources.common.errors import ConfigError
+from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.registry import SourceRegistry
+from sources.common.resumable import ResumableSourceManager
+from sources.common.typings import SourceInputs, SourceResponse
+
+
+@dataclasses.dataclass
+class ChargebeeSourceConfig:
+    site: str
+    api_key: str
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        site = normalize_site(self.site) if isinstance(self.site, str) else None
+        if site is None:
+            raise ConfigError(
+                f"Chargebee config: field 'site' (Site) must be the part before .chargebee.com, "
+                f"like 'acme-test' for acme-test.chargebee.com; got {self.site!r}"
+            )
+        self.site = site
+        if not isinstance(self.page_size, int) or self.page_size < 1:
+            raise ConfigError(
+                f"Chargebee config: field 'page_size' (Rows per request) must be a whole number of at least 1, "
+                f"got {self.page_size!r}"
+            )
+
+
+@SourceRegistry.register
+class ChargebeeSource(ResumableSource[ChargebeeSourceConfig, ChargebeeResumeConfig]):
+    config_class = ChargebeeSourceConfig
+
+    @property
+    def source_type(self) -> str:
+        return "chargebee"
+
+    @property
+    def get_source_config(self) -> SourceConfig:
+        return SourceConfig(
+            name="Chargebee",
+            label="Chargebee",
+            caption=(
+                "Enter your Chargebee site (the part before `.chargebee.com`) and an API key. A **read-only** key "
+                "with access to all of customers, subscriptions and invoices is enough."
+            ),
+            docsUrl="https://apidocs.chargebee.com/docs/api/auth",
+            releaseStatus="alpha",
+            fields=(
+                SourceFieldInputConfig(name="site", label="Site", placeholder="acme-test"),
+                SourceFieldInputConfig(name="api_key", label="API key", type=SourceFieldInputConfigType.PASSWORD),
+                SourceFieldInputConfig(
+                    name="page_size",
+                    label="Rows per request",
+                    type=SourceFieldInputConfigType.NUMBER,
+                    required=False,
+                    placeholder=str(DEFAULT_PAGE_SIZE),
+                    caption="Rows asked for per API request (Chargebee allows up to 100).",
+                ),
+            ),
+        )
+
+    def get_schemas(self, config: ChargebeeSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
+        return [
+            SourceSchema(
+                name=endpoint.name,
+                supports_incremental=True,
+                supports_append=True,
+                incremental_fields=list(endpoint.incremental_fields),
+                description=endpoint.description,
+            )
+            for endpoint in ENDPOINTS.values()
+        ]
+
+    def validate_credentials(
+        self, config: ChargebeeSourceConfig, team_id: int, schema_name: str | None = None
+    ) -> tuple[bool, str | None]:
+        if schema_name is not None and schema_name not in ENDPOINTS:
+            return False, f"Chargebee has no table {schema_name!r}; known: {', '.join(ENDPOINTS)}"
+        endpoint = ENDPOINTS[schema_name or "customers"]
+        try:
+            response = probe(config.api_key, config.site, endpoint)
+        except requests.RequestException as exc:
+            return False, f"Could not reach {config.site}.chargebee.com: {type(exc).__name__}"
+        status = response.status_code
+        if status == 200:
+            return True, None
+        if status == 401:
+            return False, f"Chargebee rejected the API key ({error_detail(response)}). Check the key and the site."
+        if status == 403:
+            if schema_name is None:
+                return True, None
+            return False, (
+                f"The Chargebee API key cannot read {schema_name}: give the key read access to it "
+                f"({error_detail(response)})."
+            )
+        if status == 404:
+            return False, f"There is no Chargebee site at {config.site}.chargebee.com; check the site name."
+        return False, f"Chargebee answered {status} while checking the API key: {error_detail(response)}"
+
+    def get_non_retryable_errors(self) -> dict[str, str | None]:
+        # The host is the account's own site, so the prefixes stop at the scheme.
+        return {
+            "401 Client Error: Unauthorized for url: https://": (
+                "Chargebee rejected the API key. Create a new API key and reconnect."
+            ),
+            "403 Client Error: Forbidden for url: https://": (
+                "The Chargebee API key may not read this table. Use a key with read access to customers, "
+                "subscriptions and invoices."
+            ),
+            "404 Client Error: Not Found for url: https://": (
+                "There is no Chargebee site with this name. Check the site and reconnect."
+            ),
+        }
+
+    def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[ChargebeeResumeConfig]:
+        return ResumableSourceManager[ChargebeeResumeConfig](inputs, ChargebeeResumeConfig)
+
+    def source_for_pipeline(
+        self,
+        config: ChargebeeSourceConfig,
+        resumable_source_manager: ResumableSourceManager[ChargebeeResumeConfig],
+        inputs: SourceInputs,
+    ) -> SourceResponse:
+        return chargebee_source(
+            api_key=config.api_key,
+            site=config.site,
+            endpoint_name=inputs.schema_name,
+            inputs=inputs,
+            manager=resumable_source_manager,
+            page_size=config.page_size,
+        )
