@@ -1,5 +1,6 @@
 """Every connector, imported so that `SourceRegistry` knows it. Add one import line per new source."""
 
+from sources.chargebee.source import ChargebeeSource
 from sources.common.registry import SourceRegistry
 from sources.github.source import GithubSource
 from sources.hubspot.source import HubspotSource
@@ -7,4 +8,12 @@ from sources.klaviyo.source import KlaviyoSource
 from sources.typeform.source import TypeformSource
 from sources.zendesk.source import ZendeskSource
 
-__all__ = ["GithubSource", "HubspotSource", "KlaviyoSource", "SourceRegistry", "TypeformSource", "ZendeskSource"]
+__all__ = [
+    "ChargebeeSource",
+    "GithubSource",
+    "HubspotSource",
+    "KlaviyoSource",
+    "SourceRegistry",
+    "TypeformSource",
+    "ZendeskSource",
+]
