@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from sources.common.errors import SourceError
+from sources.common.errors import ResumableStateError, SourceError
 from sources.common.http import make_tracked_session
 from sources.common.rest_source import (
     BasePaginator,
@@ -196,7 +196,10 @@ def hubspot_source(
 
     def items() -> Iterator[list[dict[str, Any]]]:
         state = manager.load_state() if manager.can_resume() else None
-        resume_from = PageRequest.from_state(state.next_request) if state is not None else None
+        try:
+            resume_from = PageRequest.from_state(state.next_request) if state is not None else None
+        except ResumableStateError as exc:
+            raise ResumableStateError(f"{SOURCE_NAME} {endpoint.name}: {exc}") from None
         pages = client.paginate(
             path,
             method=method,

@@ -13,6 +13,7 @@ import responses
 
 from harness.pipeline import read_table, run
 from sources.common import events
+from sources.common.errors import ResumableStateError
 from sources.common.resumable import StateSaved
 from sources.hubspot.hubspot import (
     HubspotError,
@@ -254,7 +255,7 @@ def test_a_fresh_run_without_state_starts_at_the_first_page(source, config, serv
 def test_a_corrupt_saved_state_is_a_clear_error(source, config, inputs_for) -> None:
     inputs = inputs_for("contacts", incremental=True)
     source.get_resumable_source_manager(inputs).save_state(HubspotResumeConfig(next_request={"params": {}}))
-    with pytest.raises(Exception, match="saved page request needs a string 'url'"):
+    with pytest.raises(ResumableStateError, match=r"^hubspot contacts: saved page request needs a string 'url'"):
         list(open_source(source, config, inputs).items())
 
 
