@@ -64,11 +64,17 @@ def test_every_rule_has_an_id_file_name_and_annotated_test_file() -> None:
 
 
 def test_rule_tests_pass(semgrep: str) -> None:
-    result = _run(semgrep, "test", str(RULES))
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    total = len(_rule_ids())
-    assert f"{total}/{total}: ✓ All tests passed" in output, output
+    result = _run(semgrep, "test", "--json", str(RULES))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["config_missing_tests"] == []
+    assert report["config_with_errors"] == []
+    checks = {rule_id: check for config in report["results"].values() for rule_id, check in config["checks"].items()}
+    assert sorted(checks) == _rule_ids()
+    for rule_id, check in checks.items():
+        assert check["passed"], (rule_id, check)
+        (matches,) = check["matches"].values()
+        assert matches["expected_lines"], f"{rule_id}: no `# ruleid:` line was checked"
 
 
 def test_sources_scan_clean(semgrep: str) -> None:
