@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ from sources.common.rest_source import (
     dependent_rows,
     make_parent_key_name,
 )
+from sources.common.resumable import ResumableSourceManager
+from sources.common.typings import SourceInputs
 
 BASE = "https://api.example.test"
 ISSUES_URL = re.compile(rf"{re.escape(BASE)}/repos/([^/?]+)/issues")
@@ -413,3 +416,41 @@ def test_a_saved_position_of_another_shape_is_a_clear_error(state: Any) -> None:
 def test_a_saved_position_with_a_broken_child_request_is_a_clear_error() -> None:
     with pytest.raises(ResumableStateError, match="saved page request needs a string 'url'"):
         FanoutPosition.from_state({"parent_index": 0, "parent_value": "a", "child_request": {"params": {}}})
+
+
+@dataclasses.dataclass
+class IssuesResume:
+    position: dict[str, Any]
+
+
+def resumable_issue_batches(
+    manager: ResumableSourceManager[IssuesResume], repos: list[dict[str, Any]]
+) -> Iterator[list[dict[str, Any]]]:
+    """How a resumable source uses the fan-out: yield a child page, then save the position after it."""
+    state = manager.load_state() if manager.can_resume() else None
+    position = FanoutPosition.from_state(state.position) if state is not None else None
+    for child_page in dependent_pages(new_client(), issues_config(per_page=2), repos, resume_from=position):
+        yield child_page.items
+        manager.save_state(IssuesResume(position=child_page.position.to_state()))
+
+
+def test_a_crash_at_every_checkpoint_loses_no_row_and_does_not_start_again() -> None:
+    repos, issues = make_repos([3, 0, 5, 2])
+    with issues_api(issues) as api:
+        fresh = ResumableSourceManager(SourceInputs("issues", team_id=1, job_id="full"), IssuesResume)
+        full = list(resumable_issue_batches(fresh, repos))
+        full_rows = [row for batch in full for row in batch]
+        full_requests = [call.request.url for call in api.calls]
+        assert len(full_rows) == 10 and len(full) == len(full_requests) == 7
+
+        for k in range(1, len(full) + 1):
+            manager = ResumableSourceManager(SourceInputs("issues", team_id=1, job_id=f"crash-{k}"), IssuesResume)
+            run = resumable_issue_batches(manager, repos)
+            durable = [row for _, batch in zip(range(k - 1), run, strict=False) for row in batch]
+            next(run)  # batch k reaches the consumer, which dies before handling it
+            run.close()  # so the code after the k-th yield never runs
+            api.calls.reset()
+            resumed = [row for batch in resumable_issue_batches(manager, repos) for row in batch]
+            assert durable + resumed == full_rows, f"crash at checkpoint {k}"
+            # the resume fetches batch k again and nothing before it
+            assert [call.request.url for call in api.calls] == full_requests[k - 1 :], f"crash at checkpoint {k}"
