@@ -1,0 +1,280 @@
+"""Transport level: next_offset pagination over recorded pages, filters, rows, resume, retries and the pipeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+
+from harness.har import read_har
+from harness.manifest import load_manifest
+from harness.pipeline import read_table, run
+from sources.chargebee.chargebee import ChargebeeError, epoch_seconds, error_detail, initial_params, normalize_site
+from sources.chargebee.settings import ENDPOINTS
+from sources.chargebee.source import ChargebeeSource, ChargebeeSourceConfig
+from sources.common.clock import FakeClock, use_clock
+from sources.common.typings import SourceInputs
+
+from .conftest import FIXTURES, HarServer
+
+CONFIG = ChargebeeSourceConfig(site="acme-test", api_key="fake-chargebee-api-key-0001", page_size=10)
+OBJECT_KEYS = {"customers": "customer", "subscriptions": "subscription", "invoices": "invoice"}
+PARTITION_KEYS = {"customers": "created_at", "subscriptions": "created_at", "invoices": "date"}
+SCHEMAS = list(OBJECT_KEYS)
+MANIFEST = load_manifest(FIXTURES)
+
+ServeHar = Callable[[str], HarServer]
+
+
+def inputs_for(schema: str, job_id: str, last_value: Any = None, incremental: bool = True) -> SourceInputs:
+    return SourceInputs(
+        schema_name=schema,
+        team_id=5,
+        job_id=job_id,
+        schema_id=f"chargebee-{schema}",
+        should_use_incremental_field=incremental,
+        incremental_field="updated_at" if incremental else None,
+        incremental_field_type="integer" if incremental else None,
+        db_incremental_field_last_value=last_value,
+    )
+
+
+def open_items(inputs: SourceInputs) -> Iterator[Any]:
+    source = ChargebeeSource()
+    response = source.source_for_pipeline(CONFIG, source.get_resumable_source_manager(inputs), inputs)
+    return iter(response.items())
+
+
+def bodies(relative: str) -> list[dict[str, Any]]:
+    return [json.loads(entry.response.body) for entry in read_har(FIXTURES / relative).entries]
+
+
+def recorded_rows(schema: str, scenario: str = "full") -> list[dict[str, Any]]:
+    return [entry[OBJECT_KEYS[schema]] for body in bodies(f"{schema}/{scenario}.har") for entry in body["list"]]
+
+
+def query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_full_sync_pages_through_every_recorded_page(serve_har: ServeHar, job_id: str, schema: str) -> None:
+    server = serve_har(f"{schema}/full.har")
+    batches = list(open_items(inputs_for(schema, job_id)))
+
+    assert server.served == list(range(len(server.entries)))
+    assert len(batches) == len(server.entries) >= 5
+    rows = [row for batch in batches for row in batch]
+    assert rows == recorded_rows(schema)  # the inner objects, exactly as the API sent them
+    assert {row["object"] for row in rows} == {OBJECT_KEYS[schema]}
+    assert [row["updated_at"] for row in rows] == sorted(row["updated_at"] for row in rows)
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_each_page_sends_the_previous_next_offset(serve_har: ServeHar, job_id: str, schema: str) -> None:
+    server = serve_har(f"{schema}/full.har")
+    list(open_items(inputs_for(schema, job_id)))
+    first = query(server.entries[0].request.url)
+    assert first == {"limit": ["10"], "include_deleted": ["true"], "sort_by[asc]": ["updated_at"]}
+    for previous, entry in zip(server.entries, server.entries[1:], strict=False):
+        sent = query(entry.request.url)
+        assert sent.pop("offset") == [json.loads(previous.response.body)["next_offset"]]
+        assert sent == first
+    assert "next_offset" not in json.loads(server.entries[-1].response.body)
+
+
+def test_subscription_rows_leave_the_side_loaded_customer_out(serve_har: ServeHar, job_id: str) -> None:
+    serve_har("subscriptions/full.har")
+    first_batch = next(open_items(inputs_for("subscriptions", job_id)))
+    entries = bodies("subscriptions/full.har")[0]["list"]
+    assert all("customer" in entry for entry in entries)
+    assert first_batch == [entry["subscription"] for entry in entries]
+
+
+def test_deleted_records_are_synced(serve_har: ServeHar, job_id: str) -> None:
+    serve_har("customers/full.har")
+    rows = [row for batch in open_items(inputs_for("customers", job_id)) for row in batch]
+    assert [row["deleted"] for row in rows].count(True) == 1
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_incremental_sync_filters_after_the_watermark(serve_har: ServeHar, job_id: str, schema: str) -> None:
+    scenario = MANIFEST.endpoints[schema].scenarios["incremental"]
+    server = serve_har(f"{schema}/incremental.har")
+    rows = [row for batch in open_items(inputs_for(schema, job_id, scenario.last_value)) for row in batch]
+
+    assert query(server.entries[0].request.url)["updated_at[after]"] == [str(scenario.last_value)]
+    assert rows and all(row["updated_at"] > scenario.last_value for row in rows)
+    newer = [row["id"] for row in recorded_rows(schema) if row["updated_at"] > scenario.last_value]
+    assert [row["id"] for row in rows] == newer
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_future_watermark_yields_nothing(serve_har: ServeHar, job_id: str, schema: str) -> None:
+    scenario = MANIFEST.endpoints[schema].scenarios["future"]
+    server = serve_har(f"{schema}/future.har")
+    assert list(open_items(inputs_for(schema, job_id, scenario.last_value))) == []
+    assert server.served == [0]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1709251200, 1709251200),
+        (1709251200.9, 1709251200),
+        ("1709251200", 1709251200),
+        ("2024-03-01T00:00:00Z", 1709251200),
+        ("2024-03-01T01:00:00+01:00", 1709251200),
+        (datetime(2024, 3, 1, tzinfo=UTC), 1709251200),
+        (datetime(2024, 3, 1), 1709251200),
+        (date(2024, 3, 1), 1709251200),
+    ],
+)
+def test_epoch_seconds(value: Any, expected: int) -> None:
+    assert epoch_seconds(value, "chargebee customers") == expected
+
+
+@pytest.mark.parametrize("value", ["soon", True, None, [1]])
+def test_epoch_seconds_rejects_garbage(value: Any) -> None:
+    with pytest.raises(ChargebeeError, match=r"^chargebee customers: watermark .* is neither epoch seconds"):
+        epoch_seconds(value, "chargebee customers")
+
+
+@pytest.mark.parametrize(
+    ("incremental", "last_value", "extra"),
+    [
+        (True, None, {}),
+        (True, 1709251200, {"updated_at[after]": 1709251200}),
+        (True, "2024-03-01T00:00:00Z", {"updated_at[after]": 1709251200}),
+        (False, 1709251200, {}),
+    ],
+)
+def test_initial_params(incremental: bool, last_value: Any, extra: dict[str, Any]) -> None:
+    inputs = inputs_for("invoices", "job", last_value=last_value, incremental=incremental)
+    expected = {"limit": 10, "include_deleted": "true", "sort_by[asc]": "updated_at", **extra}
+    assert initial_params(ENDPOINTS["invoices"], inputs, 10) == expected
+
+
+def test_page_size_is_capped_at_the_api_limit() -> None:
+    assert initial_params(ENDPOINTS["customers"], inputs_for("customers", "job"), 250)["limit"] == 100
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("acme", "acme"), (" ACME-test.chargebee.com/ ", "acme-test"), ("https://x1.chargebee.com", "x1"), ("a_b", None)],
+)
+def test_normalize_site(value: str, expected: str | None) -> None:
+    assert normalize_site(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"message": "Invalid api key", "api_error_code": "api_auth_failed"}', "api_auth_failed: Invalid api key"),
+        ('{"error": "something else"}', '{"error": "something else"}'),
+        ("<html>502</html>", "<html>502</html>"),
+        ("", "empty body"),
+    ],
+)  # fmt: skip
+def test_error_detail(body: str, expected: str) -> None:
+    response = requests.Response()
+    response.status_code, response._content = 400, body.encode()
+    assert error_detail(response) == expected
+
+
+def test_state_is_saved_only_after_each_batch_was_handed_over(serve_har: ServeHar, job_id: str) -> None:
+    server = serve_har("invoices/full.har")
+    inputs = inputs_for("invoices", job_id)
+    manager = ChargebeeSource().get_resumable_source_manager(inputs)
+    offsets: list[str | None] = []
+    for _batch in open_items(inputs):
+        state = manager.load_state()
+        offsets.append(state.next_request["params"].get("offset") if state else None)
+    sent = [query(entry.request.url).get("offset", [None])[0] for entry in server.entries]
+    assert offsets[0] is None
+    assert offsets[1:] == sent[1:]
+
+
+def test_resume_continues_from_the_saved_offset(serve_har: ServeHar, job_id: str) -> None:
+    server = serve_har("customers/full.har")
+    inputs = inputs_for("customers", job_id, last_value=None)
+    first_run = open_items(inputs)
+    delivered = [next(first_run), next(first_run), next(first_run)]
+    next(first_run)  # batch 4 is lost with the crash
+    first_run.close()
+
+    resumed = [row for batch in open_items(inputs) for row in batch]
+
+    assert server.served == [0, 1, 2, 3, 3, 4, 5]
+    ids = [row["id"] for batch in delivered for row in batch] + [row["id"] for row in resumed]
+    assert ids == [row["id"] for row in recorded_rows("customers")]
+
+
+def test_rate_limit_waits_for_retry_after(
+    serve_simulator: Callable[..., None], simulator_module: Any, job_id: str
+) -> None:
+    simulator = simulator_module.ChargebeeSimulator(simulator_module.build_dataset(), throttle_requests=frozenset({1}))
+    serve_simulator(simulator)
+    with use_clock(FakeClock()) as clock:
+        rows = [row for batch in open_items(inputs_for("subscriptions", job_id)) for row in batch]
+    assert clock.sleeps == [2.0]
+    assert [row["id"] for row in rows] == [row["id"] for row in recorded_rows("subscriptions")]
+
+
+def test_a_rejected_request_fails_once_naming_the_endpoint_and_parameter(
+    mocked: responses.RequestsMock, job_id: str
+) -> None:
+    body = {
+        "message": "sort_by[asc] : invalid value updated_at",
+        "type": "invalid_request",
+        "api_error_code": "invalid_request",
+        "param": "sort_by[asc]",
+        "http_status_code": 400,
+    }
+    mocked.get("https://acme-test.chargebee.com/api/v2/invoices", status=400, json=body)
+    with pytest.raises(requests.HTTPError) as caught:
+        list(open_items(inputs_for("invoices", job_id)))
+    text = str(caught.value)
+    assert text.startswith("400 Client Error: Bad Request for url: https://acme-test.chargebee.com/api/v2/invoices?")
+    assert text.endswith("[chargebee invoices: invalid_request: sort_by[asc] : invalid value updated_at]")
+    assert len(mocked.calls) == 1
+
+
+def test_resync_reads_only_rows_changed_since_the_watermark(
+    serve_simulator: Callable[..., None], simulator_module: Any, job_id: str
+) -> None:
+    later = simulator_module.build_dataset(later=True)
+    serve_simulator(simulator_module.ChargebeeSimulator(later))
+    watermark = simulator_module.max_updated_at("invoices")
+    rows = [row for batch in open_items(inputs_for("invoices", job_id, watermark)) for row in batch]
+    assert {row["id"] for row in rows} == {row["id"] for row in later["invoices"] if row["updated_at"] > watermark}
+    assert len(rows) == 7  # 3 changed, 4 new
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_full_fixture_lands_in_delta_through_the_pipeline(
+    serve_har: ServeHar, job_id: str, tmp_path: Path, schema: str
+) -> None:
+    serve_har(f"{schema}/full.har")
+    inputs = inputs_for(schema, job_id)
+    source = ChargebeeSource()
+    response = source.source_for_pipeline(CONFIG, source.get_resumable_source_manager(inputs), inputs)
+
+    result = run(response, inputs, tmp_path / schema, source_name="chargebee")
+
+    recorded = recorded_rows(schema)
+    assert result.rows_written == len(recorded)
+    table = read_table(result.table_path)
+    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in recorded)
+    key = PARTITION_KEYS[schema]
+    months = {datetime.fromtimestamp(row[key], tz=UTC).strftime("%Y-%m") for row in recorded}
+    assert set(table.column(result.partition_column).to_pylist()) == months
+    assert result.watermark is not None
+    assert result.watermark.last_value == max(row["updated_at"] for row in recorded)
