@@ -1,0 +1,73 @@
+"""The incremental field the user picked is the one the source filters on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks._common import need_scenario
+from harness.context import CheckContext
+from harness.replay.base import WireRequest
+from harness.run import RunSpec
+from harness.values import carries_value, shifted
+
+ID = "incremental.honours_field"
+LEVEL = "endpoint"
+SCENARIOS = ("full", "incremental")
+PROVES = (
+    "For each incremental field the schema advertises, a probe run with that field chosen "
+    "(inputs.incremental_field) and an unrecorded watermark of that field's type sends a request carrying that "
+    "watermark, and the requests for different fields differ: the chosen field drives the filter. A source that "
+    "always filters on INCREMENTAL_FIELDS[...][0] sends the same request for every field and fails."
+)
+APPLIES = "incremental endpoints (the schema supports_incremental)."
+PROBE_SHIFT_DAYS = 5
+
+
+def applies(target: object) -> bool:
+    return bool(getattr(target, "incremental", False))
+
+
+def _watermark_for(ctx: CheckContext, field: str, kind: str, fallback: Any) -> Any:
+    """A value of this field from the middle of the full sync's rows, moved off any recorded value."""
+    full = ctx.run(RunSpec("full"))
+    values = [row[field] for row in full.rows if row.get(field) is not None]
+    base = values[len(values) // 2] if values else fallback
+    return shifted(base, kind, PROBE_SHIFT_DAYS)
+
+
+def check(ctx: CheckContext) -> None:
+    scenario = need_scenario(ctx, "incremental", "a watermark in the middle of the data")
+    lookback = ctx.endpoint.fixtures.lookback_seconds
+    captured: dict[str, WireRequest] = {}
+    for field in ctx.schema_incremental_fields():
+        watermark = _watermark_for(ctx, field.field, field.field_type, scenario.last_value)
+        overrides = (
+            ("incremental_field", field.field),
+            ("incremental_field_type", field.field_type),
+            ("db_incremental_field_last_value", watermark),
+        )
+        record = ctx.runs.run(ctx.endpoint, RunSpec("incremental", overrides=overrides, probe=True))
+        if record.egress:
+            ctx.require_clean(record)
+        if record.stop != "ProbeCaptured":
+            ctx.fail(
+                f"choosing incremental field {field.field!r} with watermark {watermark!r} to change the request",
+                "the source sent exactly the recorded requests of the incremental scenario",
+                "filter on inputs.incremental_field with inputs.db_incremental_field_last_value",
+            )
+        request = record.wire[-1]
+        if not carries_value(request, watermark, field.field_type, lookback):
+            ctx.fail(
+                f"the request to filter on the chosen field {field.field!r} with its watermark {watermark!r}",
+                f"with incremental_field={field.field!r} the source sent {request.key.describe()}",
+                "read inputs.incremental_field (never INCREMENTAL_FIELDS[...][0]) and map the watermark to that "
+                "field's filter parameter",
+            )
+        for other, other_request in captured.items():
+            if other_request.key == request.key:
+                ctx.fail(
+                    "a different request for each advertised incremental field",
+                    f"choosing {field.field!r} sent the same request as choosing {other!r}: {request.key.describe()}",
+                    "read inputs.incremental_field (never INCREMENTAL_FIELDS[...][0]) and filter on that field",
+                )
+        captured[field.field] = request

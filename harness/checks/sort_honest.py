@@ -1,0 +1,50 @@
+"""Rows come out in the order `sort_mode` promises."""
+
+from __future__ import annotations
+
+from harness.checks._common import field_type, row_key, show_key
+from harness.context import CheckContext
+from harness.run import RunSpec
+from harness.values import sort_value
+
+ID = "sort.honest"
+LEVEL = "endpoint"
+SCENARIOS = ("full",)
+PROVES = (
+    "On an incremental endpoint, the incremental field of the rows the full sync yields is non-decreasing when "
+    "the SourceResponse says sort_mode='asc' and non-increasing when it says 'desc' — the pipeline advances the "
+    "watermark on that promise, so a wrong sort_mode skips rows on the next sync."
+)
+APPLIES = "incremental endpoints (the schema supports_incremental)."
+
+
+def applies(target: object) -> bool:
+    return bool(getattr(target, "incremental", False))
+
+
+def check(ctx: CheckContext) -> None:
+    record = ctx.run(RunSpec("full"))
+    scenario = ctx.endpoint.scenario("full")
+    fields = ctx.schema_incremental_fields()
+    field = (scenario.incremental_field if scenario else None) or (fields[0].field if fields else None)
+    if field is None or record.response is None:
+        return
+    kind = field_type(ctx, field)
+    mode = record.response.sort_mode
+    keys = record.response.primary_keys or ()
+    previous = None
+    for row in record.rows:
+        if row.get(field) is None:
+            continue
+        value = sort_value(row[field], kind)
+        if previous is not None:
+            before_value, before_row = previous
+            wrong = value < before_value if mode == "asc" else value > before_value
+            if wrong:
+                ctx.fail(
+                    f"rows ordered by {field!r} {'ascending' if mode == 'asc' else 'descending'} (sort_mode={mode!r})",
+                    f"row {show_key(row_key(row, keys), keys)} with {field}={row[field]!r} comes after row "
+                    f"{show_key(row_key(before_row, keys), keys)} with {field}={before_row[field]!r}",
+                    "ask the API for that order explicitly (its sort parameter) or declare the sort_mode it returns",
+                )
+        previous = (value, row)

@@ -1,0 +1,60 @@
+"""Faults the harness injects into a replay (fixtures never carry them). Declarative, so any backend can apply them.
+
+A fault fires on a request that matches a recorded entry when that entry would be the `before_page`-th one
+served (1-based, in the order the source consumes them). `times=None` keeps firing for every later request.
+The faulted response does not consume the entry: the retry that follows gets the recorded page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Literal
+
+FaultKind = Literal["status", "stall"]
+
+AUTH_BODIES = {
+    401: {"message": "Bad credentials", "error": "unauthorized", "status": 401},
+    403: {"message": "Resource not accessible by this token: missing scope", "error": "forbidden", "status": 403},
+}
+SERVER_ERROR_BODY = {"message": "Service Unavailable", "error": "server_error"}
+RATE_LIMIT_BODY = {"message": "API rate limit exceeded", "error": "rate_limited"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    before_page: int = 1
+    times: int | None = 1
+    status: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+
+    def fires_on(self, page: int, fired: int) -> bool:
+        if self.times is not None and fired >= self.times:
+            return False
+        return page == self.before_page if self.times is not None else page >= self.before_page
+
+    def describe(self) -> str:
+        repeat = "every request" if self.times is None else ("once" if self.times == 1 else f"{self.times} times")
+        what = "a stalled response" if self.kind == "stall" else f"HTTP {self.status}"
+        extra = "".join(f" {name}: {value}" for name, value in self.headers)
+        start = "from" if self.times is None else "before"
+        return f"{what}{extra} {repeat} {start} page {self.before_page}"
+
+
+def rate_limit(before_page: int, retry_after: float, times: int | None = 1) -> Fault:
+    value = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+    return Fault("status", before_page, times, 429, (("Retry-After", value),), json.dumps(RATE_LIMIT_BODY))
+
+
+def server_error(before_page: int, status: int = 503, times: int | None = 1) -> Fault:
+    return Fault("status", before_page, times, status, (), json.dumps(SERVER_ERROR_BODY))
+
+
+def auth_error(status: Literal[401, 403], before_page: int = 1) -> Fault:
+    return Fault("status", before_page, None, status, (), json.dumps(AUTH_BODIES[status]))
+
+
+def stall(before_page: int, times: int | None = 1) -> Fault:
+    return Fault("stall", before_page, times)

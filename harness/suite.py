@@ -1,0 +1,129 @@
+"""The conformance suite as data: which (source, endpoint, check) cases exist, and running one to a verdict.
+
+Shared by the pytest plugin (`harness/plugin.py`) and the programmatic API (`harness/api.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+from harness.checks import CHECKS, ENDPOINT_CHECKS, SOURCE_CHECKS, applies, get_check
+from harness.context import CheckContext
+from harness.driver import FIXTURES_ROOT
+from harness.failure import CheckFailure
+from harness.run import RunCache, profile
+from harness.targets import EndpointUnderTest, FixtureProblem, SourceUnderTest, load_source
+from sources.common.registry import SourceRegistry
+
+FIXTURES_CHECK = "fixtures"
+NO_ENDPOINT = "-"
+Status = Literal["passed", "failed", "bypassed"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    source_type: str
+    endpoint: str | None
+    check_id: str
+    bypass: str | None = None
+    problem: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.source_type}/{self.endpoint or NO_ENDPOINT}/{self.check_id}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    case: Case
+    status: Status
+    message: str | None
+    duration: float
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+class Suite:
+    def __init__(self, fixtures_root: Path | None = None, cache: RunCache | None = None) -> None:
+        self.fixtures_root = Path(fixtures_root or FIXTURES_ROOT)
+        self.cache = cache or RunCache()
+        self._sources: dict[str, SourceUnderTest | FixtureProblem] = {}
+        self._targets: dict[tuple[str, str], EndpointUnderTest] = {}
+
+    def source(self, source_type: str) -> SourceUnderTest:
+        if source_type not in self._sources:
+            try:
+                self._sources[source_type] = load_source(source_type, self.fixtures_root)
+            except FixtureProblem as problem:
+                self._sources[source_type] = problem
+        loaded = self._sources[source_type]
+        if isinstance(loaded, FixtureProblem):
+            raise loaded
+        return loaded
+
+    def target(self, source_type: str, endpoint: str) -> EndpointUnderTest:
+        key = (source_type, endpoint)
+        if key not in self._targets:
+            sut = self.source(source_type)
+            if endpoint not in sut.manifest.endpoints:
+                raise KeyError(f"{source_type}: no endpoint {endpoint!r} in {sut.manifest.path}")
+            target = sut.endpoint(endpoint)
+            target.profile = profile(target)
+            self._targets[key] = target
+        return self._targets[key]
+
+    def cases(self, sources: Iterable[str] | None = None) -> list[Case]:
+        wanted = set(sources) if sources else None
+        found: list[Case] = []
+        for source_type in SourceRegistry.source_types():
+            if wanted is not None and source_type not in wanted:
+                continue
+            found.extend(self.cases_for(source_type))
+        return found
+
+    def cases_for(self, source_type: str) -> list[Case]:
+        try:
+            sut = self.source(source_type)
+        except FixtureProblem as problem:
+            return [Case(source_type, None, FIXTURES_CHECK, problem=str(problem))]
+        found = [Case(source_type, None, check_id) for check_id in SOURCE_CHECKS]
+        for endpoint in sut.endpoints:
+            target = self.target(source_type, endpoint)
+            for check_id in sorted(set(target.fixtures.bypass) - set(CHECKS)):
+                found.append(
+                    Case(
+                        source_type,
+                        endpoint,
+                        FIXTURES_CHECK,
+                        problem=f"{sut.manifest.path}: [endpoints.{endpoint}.bypass] names unknown check "
+                        f"{check_id!r}; known: {', '.join(CHECKS)}",
+                    )
+                )
+            for check_id in ENDPOINT_CHECKS:
+                if applies(check_id, target):
+                    found.append(Case(source_type, endpoint, check_id, bypass=target.bypass_reason(check_id)))
+        return found
+
+    def execute(self, case: Case) -> Verdict:
+        started = time.perf_counter()
+        if case.problem is not None:
+            return Verdict(case, "failed", f"{case.id}: {case.problem}", time.perf_counter() - started)
+        if case.bypass is not None:
+            return Verdict(case, "bypassed", case.bypass, 0.0)
+        try:
+            sut = self.source(case.source_type)
+            target = self.target(case.source_type, case.endpoint) if case.endpoint else None
+        except (FixtureProblem, KeyError) as problem:
+            return Verdict(case, "failed", f"{case.id}: {problem}", time.perf_counter() - started)
+        ctx = CheckContext(case.check_id, sut, target, self.cache)
+        try:
+            get_check(case.check_id).check(ctx)
+        except CheckFailure as failure:
+            return Verdict(case, "failed", failure.message, time.perf_counter() - started)
+        return Verdict(case, "passed", None, time.perf_counter() - started)
