@@ -65,7 +65,7 @@ def test_every_rule_has_an_id_file_name_and_annotated_test_file() -> None:
 
 def test_rule_tests_pass(semgrep: str) -> None:
     result = _run(semgrep, "test", "--json", str(RULES))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
     report = json.loads(result.stdout)
     assert report["config_missing_tests"] == []
     assert report["config_with_errors"] == []
