@@ -21,6 +21,7 @@ from sources.common.rest_source import (
     RESTClient,
     SinglePagePaginator,
 )
+from sources.common.rest_source.client import describe_request
 from sources.common.rest_source.errors import PaginationLoopError, UnexpectedResponseError
 
 BASE = "https://api.example.test"
@@ -238,3 +239,33 @@ def test_a_custom_status_check_replaces_the_default() -> None:
 )
 def test_paths_are_joined_to_the_base_url(path: str, url: str) -> None:
     assert RESTClient(f"{BASE}/api", session=make_tracked_session()).url_for(path) == url
+
+
+def test_a_loop_error_shows_the_full_request_without_its_credentials() -> None:
+    with responses.RequestsMock() as api:
+        api.add(responses.GET, f"{BASE}/v1/deals", json={"deals": [{"id": 1}]})
+        pages = new_client().paginate(
+            "/v1/deals",
+            params={"api_key": "sk_test_0123456789", "status": "open"},
+            paginator=PageNumberPaginator(page_param="p"),
+            data_selector="deals",
+            resource="deals",
+        )
+        with pytest.raises(PaginationLoopError) as raised:
+            list(pages)
+    message = str(raised.value)
+    assert "sk_test_0123456789" not in message
+    assert f"{BASE}/v1/deals?api_key=REDACTED&status=open&p=2" in message
+
+
+@pytest.mark.parametrize(
+    ("request_", "described"),
+    [
+        (PageRequest(url=f"{BASE}/v1/x"), f"{BASE}/v1/x"),
+        (PageRequest(url=f"{BASE}/v1/x", params={"page": 2}), f"{BASE}/v1/x?page=2"),
+        (PageRequest(url=f"{BASE}/v1/x?a=1", params={"ids": [1, 2]}), f"{BASE}/v1/x?a=1&ids=1&ids=2"),
+        (PageRequest(url=f"{BASE}/v1/x", params={"token": "abcd1234"}), f"{BASE}/v1/x?token=REDACTED"),
+    ],
+)
+def test_describe_request_joins_the_params_and_scrubs_credentials(request_: PageRequest, described: str) -> None:
+    assert describe_request(request_) == described

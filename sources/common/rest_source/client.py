@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import requests
 import structlog
@@ -44,6 +44,14 @@ class PageCapHit:
     parent: dict[str, Any] | None = None
 
 
+def describe_request(request: PageRequest) -> str:
+    """The request's full URL, parameters included, with credentials scrubbed: for errors and logs."""
+    if not request.params:
+        return scrub_url(request.url)
+    separator = "&" if "?" in request.url else "?"
+    return scrub_url(f"{request.url}{separator}{urlencode(request.params, doseq=True)}")
+
+
 class RESTClient:
     """Fetches pages of one API. Defaults to a tracked session, so every request is recorded."""
 
@@ -69,13 +77,13 @@ class RESTClient:
         return response
 
     def _read_items(
-        self, response: requests.Response, selector: JSONPath | None, resource: str
+        self, request: PageRequest, response: requests.Response, selector: JSONPath | None, resource: str
     ) -> list[dict[str, Any]]:
         try:
             body = response.json()
         except ValueError:
             raise UnexpectedResponseError(
-                f"{resource}: {response.request.method} {scrub_url(response.url)} returned "
+                f"{resource}: {request.method} {describe_request(request)} returned "
                 f"{response.status_code} with a non-JSON body "
                 f"(Content-Type {response.headers.get('Content-Type')!r}): {response.text[:80]!r}"
             ) from None
@@ -125,11 +133,11 @@ class RESTClient:
         previous_items: list[dict[str, Any]] | None = None
         while True:
             response = self.fetch(request)
-            items = self._read_items(response, selector, name)
+            items = self._read_items(request, response, selector, name)
             if paginator.repeated_page_is_loop and items and items == previous_items:
                 raise PaginationLoopError(
-                    f"{name}: {scrub_url(request.url)} with params {request.params} returned the same "
-                    f"{len(items)} rows as the page before it; the API ignores the paginator's parameter"
+                    f"{name}: {describe_request(request)} returned the same {len(items)} rows as the page "
+                    "before it; the API ignores the paginator's parameter"
                 )
             previous_items = items
             paginator.update_state(response, items)
@@ -141,8 +149,7 @@ class RESTClient:
                 if next_request == request:
                     raise PaginationLoopError(
                         f"{name}: the next page's request is the same as the page just fetched "
-                        f"({scrub_url(request.url)} with params {request.params}); "
-                        "the API returned the same cursor or link again"
+                        f"({describe_request(request)}); the API returned the same cursor or link again"
                     )
             capped = max_pages is not None and number >= max_pages and next_request is not None
             if capped:
