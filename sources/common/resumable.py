@@ -14,6 +14,7 @@ import structlog
 from sources.common import events
 from sources.common.errors import ResumableStateError, StateStoreUnavailableError
 from sources.common.redis_client import describe_redis_server, get_redis_client
+from sources.common.state_codec import dumps_state, restore_types
 from sources.common.typings import SourceInputs
 
 ResumableData = TypeVar("ResumableData")
@@ -71,8 +72,12 @@ class ResumableSourceManager(Generic[ResumableData]):
         if not isinstance(data, self.data_class):
             raise TypeError(f"save_state expects {self.data_class.__name__}, got {type(data).__name__}")
         payload = dataclasses.asdict(data)  # type: ignore[call-overload]
+        try:
+            text = dumps_state(payload)
+        except TypeError as exc:
+            raise TypeError(f"save_state for Redis key {self.key!r}: {exc}") from None
         with self._redis_errors("save"):
-            self._redis.set(self.key, json.dumps(payload, default=str), ex=RESUME_TTL_SECONDS)
+            self._redis.set(self.key, text, ex=RESUME_TTL_SECONDS)
         _logger.debug("resume_state_saved", key=self.key)
         events.emit(StateSaved(self.key, payload))
 
@@ -97,7 +102,7 @@ class ResumableSourceManager(Generic[ResumableData]):
 
     def _build(self, payload: dict[str, Any]) -> ResumableData:
         try:
-            return self.data_class(**payload)
+            return self.data_class(**restore_types(self.data_class, payload))
         except (TypeError, ValueError) as exc:
             raise ResumableStateError(
                 f"resume state under Redis key {self.key!r} does not fit {self.data_class.__name__}: "

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import decimal
 import json
 import os
+import uuid
 from pathlib import Path
+from typing import Optional
 
 import pytest
 import redis
@@ -243,3 +247,73 @@ def test_a_redis_url_that_is_not_one_is_a_clear_error_without_its_password(monke
 def test_without_redis_url_the_tests_own_embedded_server_is_used(redis_client: redis.Redis) -> None:
     assert "REDIS_URL" not in os.environ
     assert get_redis_client() is redis_client
+
+
+# --- values JSON has no type for ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    since: dt.datetime
+    day: dt.date | None = None
+    amount: decimal.Decimal | None = None
+    run_id: Optional[uuid.UUID] = None  # noqa: UP045 - the older spelling must work too
+    tags: tuple[str, ...] = ()
+
+
+def window_manager() -> ResumableSourceManager[Window]:
+    return ResumableSourceManager(inputs(), Window)
+
+
+def test_datetimes_dates_decimals_and_uuids_come_back_as_themselves(redis_client: redis.Redis) -> None:
+    state = Window(
+        since=dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC),
+        day=dt.date(2026, 3, 1),
+        amount=decimal.Decimal("12.50"),
+        run_id=uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    )
+    window_manager().save_state(state)
+
+    assert json.loads(redis_client.get(resume_key(inputs())))["since"] == "2026-03-01T12:30:00+00:00"
+    loaded = window_manager().load_state()
+    assert loaded is not None
+    assert (loaded.since, loaded.day, loaded.amount, loaded.run_id) == (
+        state.since,
+        state.day,
+        state.amount,
+        state.run_id,
+    )
+    assert loaded == state
+
+
+def test_a_tuple_field_comes_back_as_a_tuple() -> None:
+    window_manager().save_state(Window(since=dt.datetime(2026, 1, 1), tags=("a", "b")))
+
+    loaded = window_manager().load_state()
+    assert loaded is not None
+    assert loaded.tags == ("a", "b")
+
+
+def test_optional_typed_fields_may_be_none() -> None:
+    window_manager().save_state(Window(since=dt.datetime(2026, 1, 1)))
+
+    assert window_manager().load_state() == Window(since=dt.datetime(2026, 1, 1))
+
+
+def test_a_value_json_cannot_hold_is_refused_at_save_naming_the_key() -> None:
+    @dataclasses.dataclass
+    class Seen:
+        ids: set[int]
+
+    with pytest.raises(TypeError, match=r"save_state for Redis key '.*job-a.*': a set value cannot be saved as JSON"):
+        ResumableSourceManager(inputs(), Seen).save_state(Seen({1, 2}))
+    assert manager().can_resume() is False
+
+
+def test_text_that_is_not_a_datetime_in_a_datetime_field_is_a_state_error(redis_client: redis.Redis) -> None:
+    redis_client.set(resume_key(inputs()), json.dumps({"since": "yesterday"}))
+
+    with pytest.raises(
+        ResumableStateError, match=r"does not fit Window: field 'since' should be a datetime, found 'yesterday'"
+    ):
+        window_manager().load_state()
