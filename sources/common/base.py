@@ -61,7 +61,11 @@ class BaseSource(ABC, Generic[ConfigType]):
         return {}
 
     def parse_config(self, payload: dict[str, Any]) -> ConfigType:
-        return parse_config(self.config_class, self.get_source_config, payload)
+        """The typed config for `payload`; a `ConfigError` naming the source and field if it does not fit."""
+        config_class = getattr(type(self), "config_class", None)
+        if config_class is None:
+            raise TypeError(f"{type(self).__qualname__} must set config_class to the dataclass its fields parse into")
+        return parse_config(config_class, self.get_source_config, payload)
 
     @property
     def sensitive_keys(self) -> frozenset[str]:

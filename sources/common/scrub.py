@@ -54,9 +54,8 @@ def secret_variants(secret: str) -> set[str]:
 
 def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Replace every known secret value, raw or URL-encoded, by `REDACTED`."""
-    variants = {
-        variant for secret in secrets if len(secret or "") >= MIN_SECRET_LENGTH for variant in secret_variants(secret)
-    }
+    known = {str(secret) for secret in secrets if secret is not None}
+    variants = {variant for secret in known if len(secret) >= MIN_SECRET_LENGTH for variant in secret_variants(secret)}
     for variant in sorted(variants, key=len, reverse=True):
         text = text.replace(variant, REDACTED)
     return text

@@ -52,5 +52,5 @@ class WebhookSourceManager:
                 raise WebhookFileError(f"webhook file {path} is not readable parquet: {exc}") from None
             if table.num_rows:
                 yield table
-            path.unlink()
+            path.unlink(missing_ok=True)
             _logger.info("webhook_file_consumed", path=str(path), rows=table.num_rows)

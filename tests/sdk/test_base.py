@@ -115,3 +115,11 @@ def test_a_simple_source_hands_over_its_rows() -> None:
     assert isinstance(source, SimpleSource)
     assert (response.name, response.primary_keys, response.sort_mode) == ("things", ["id"], "asc")
     assert list(response.items()) == [rows_for(1)]
+
+
+def test_a_source_without_config_class_gets_a_clear_error() -> None:
+    class Classless(PlainSource):
+        config_class = None  # type: ignore[assignment]
+
+    with pytest.raises(TypeError, match="Classless must set config_class to the dataclass its fields parse into"):
+        Classless().parse_config({"api_token": "x"})

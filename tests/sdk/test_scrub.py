@@ -105,3 +105,9 @@ def test_userinfo_and_path_secrets_never_survive(secret: str, user: str) -> None
 
     assert secret not in scrubbed
     assert user not in scrubbed
+
+
+def test_non_text_secrets_are_scrubbed_as_text() -> None:
+    assert scrub_url("https://api.acme.test/v1/accounts/98765432", [98765432, None]) == (  # type: ignore[list-item]
+        f"https://api.acme.test/v1/accounts/{REDACTED}"
+    )
