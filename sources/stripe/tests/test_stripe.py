@@ -1,0 +1,391 @@
+"""Stripe transport: cursor pages, `created` windows, resume, tracked transport and our retries, errors, pipeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import responses
+
+from harness.pipeline import read_table, run
+from sources.common import events
+from sources.common.clock import FakeClock, use_clock
+from sources.common.errors import ConfigError
+from sources.common.http import RequestRecord
+from sources.common.typings import SourceInputs
+from sources.stripe.config import StripeSourceConfig
+from sources.stripe.settings import CHARGES, ENDPOINTS
+from sources.stripe.source import StripeSource
+from sources.stripe.stripe import StripeResumeConfig, Window, plan_windows, to_epoch
+from sources.stripe.transport import StripeSyncError
+
+from .conftest import API_KEY, HarServer
+
+API = "https://api.stripe.com/v1"
+SCHEMAS = sorted(ENDPOINTS)
+Rows = list[dict[str, Any]]
+
+
+def query(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
+
+
+def incremental(
+    make_inputs: Callable[..., SourceInputs], schema: str, last: Any = None, earliest: Any = None, **overrides: Any
+) -> SourceInputs:
+    return make_inputs(
+        schema,
+        should_use_incremental_field=True,
+        incremental_field="created",
+        incremental_field_type="integer",
+        db_incremental_field_last_value=last,
+        db_incremental_field_earliest_value=earliest,
+        **overrides,
+    )
+
+
+def collect(source: StripeSource, config: StripeSourceConfig, inputs: SourceInputs) -> list[Rows]:
+    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+    return [batch for batch in response.items() if isinstance(batch, list)]
+
+
+def recorded_pages(server: HarServer) -> list[Rows]:
+    return [body["data"] for body in server.bodies()]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_full_sync_follows_starting_after_and_keeps_stripe_rows_as_returned(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+    schema: str,
+) -> None:
+    server = serve_har(f"{schema}/full.har")
+    batches = collect(source, config, incremental(make_inputs, schema))
+    assert server.served == list(range(len(server.entries)))
+    assert batches == recorded_pages(server), "one batch per page, rows exactly as Stripe sent them"
+    assert query(server.entries[0].request.url) == {"limit": "10"}
+    for previous, entry in zip(server.entries, server.entries[1:], strict=False):
+        assert query(entry.request.url)["starting_after"] == json.loads(previous.response.body)["data"][-1]["id"]
+    created = [row["created"] for batch in batches for row in batch]
+    assert created == sorted(created, reverse=True), "Stripe lists are newest first"
+    assert all(
+        row["object"] == ENDPOINTS[schema].object_type and row["livemode"] is False for b in batches for row in b
+    )
+
+
+def test_charges_span_several_pages(serve_har: Callable[[str], HarServer]) -> None:
+    server = serve_har("charges/full.har")
+    bodies = server.bodies()
+    assert len(bodies) >= 5
+    assert [body["has_more"] for body in bodies] == [True] * (len(bodies) - 1) + [False]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_incremental_asks_for_rows_at_or_after_the_watermark(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+    schema: str,
+) -> None:
+    watermark = 1711929600
+    server = serve_har(f"{schema}/incremental.har")
+    batches = collect(source, config, incremental(make_inputs, schema, last=watermark))
+    assert len(server.served) == len(server.entries)
+    assert all(query(entry.request.url)["created[gte]"] == str(watermark) for entry in server.entries)
+    rows = [row for batch in batches for row in batch]
+    assert rows and all(row["created"] >= watermark for row in rows)
+
+
+def test_future_watermark_yields_nothing(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("charges/future.har")
+    assert collect(source, config, incremental(make_inputs, "charges", last=1735689600)) == []
+    assert len(server.served) == 1
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_earliest_scrolls_older_rows_first_then_newer(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+    schema: str,
+) -> None:
+    earliest, last = 1709251200, 1714521600
+    server = serve_har(f"{schema}/earliest.har")
+    batches = collect(source, config, incremental(make_inputs, schema, last=last, earliest=earliest))
+    assert len(server.served) == len(server.entries)
+    filters = [
+        {key: value for key, value in query(entry.request.url).items() if key.startswith("created")}
+        for entry in server.entries
+    ]
+    older = [f for f in filters if f == {"created[lte]": str(earliest)}]
+    newer = [f for f in filters if f == {"created[gte]": str(last)}]
+    assert len(older) + len(newer) == len(filters)
+    assert filters[: len(older)] == older, "every older page comes before the first newer page"
+    assert older and newer
+    rows = [row for batch in batches for row in batch]
+    assert all(row["created"] <= earliest or row["created"] >= last for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("last", "earliest", "expected"),
+    [
+        (None, None, [Window("all", {})]),
+        (1700, None, [Window("newer", {"gte": 1700})]),
+        (1700, 1500, [Window("older", {"lte": 1500}), Window("newer", {"gte": 1700})]),
+        (None, 1500, [Window("older", {"lte": 1500}), Window("newer", {"gte": 1500})]),
+    ],
+)
+def test_plan_windows(
+    make_inputs: Callable[..., SourceInputs], last: int | None, earliest: int | None, expected: list[Window]
+) -> None:
+    assert plan_windows(CHARGES, incremental(make_inputs, "charges", last=last, earliest=earliest)) == expected
+
+
+def test_full_refresh_reads_everything(make_inputs: Callable[..., SourceInputs]) -> None:
+    inputs = make_inputs("charges", db_incremental_field_last_value=1700)
+    assert plan_windows(CHARGES, inputs) == [Window("all", {})]
+
+
+def test_unsupported_incremental_field_is_refused(
+    source: StripeSource, config: StripeSourceConfig, make_inputs: Callable[..., SourceInputs]
+) -> None:
+    inputs = make_inputs("charges", should_use_incremental_field=True, incremental_field="updated")
+    with pytest.raises(ConfigError, match="stripe charges: incremental field 'updated' is not supported"):
+        source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1711929600, 1711929600),
+        (1711929600.9, 1711929600),
+        ("1711929600", 1711929600),
+        ("2024-04-01T00:00:00Z", 1711929600),
+        ("2024-04-01T02:00:00+02:00", 1711929600),
+        (datetime(2024, 4, 1, tzinfo=UTC), 1711929600),
+        (datetime(2024, 4, 1), 1711929600),
+        (datetime(2024, 3, 31, 19, tzinfo=timezone(timedelta(hours=-5))), 1711929600),
+        (date(2024, 4, 1), 1711929600),
+    ],
+)
+def test_to_epoch(value: Any, expected: int) -> None:
+    assert to_epoch(value, "stripe charges") == expected
+
+
+@pytest.mark.parametrize("value", ["last tuesday", True, object()])
+def test_bad_watermark_is_a_one_line_error(value: Any) -> None:
+    with pytest.raises(ConfigError, match="stripe charges: incremental watermark"):
+        to_epoch(value, "stripe charges")
+
+
+def test_state_is_saved_after_each_batch_not_before(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("charges/full.har")
+    inputs = make_inputs("charges")
+    manager = source.get_resumable_source_manager(inputs)
+    items = iter(source.source_for_pipeline(config, manager, inputs).items())
+    first = next(items)
+    assert not manager.can_resume()
+    next(items)
+    assert manager.load_state() == StripeResumeConfig("all", first[-1]["id"])
+    assert len(server.served) == 2
+
+
+def test_saved_state_is_where_the_next_run_starts(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("charges/full.har")
+    inputs = make_inputs("charges")
+    cursor = query(server.entries[3].request.url)["starting_after"]
+    source.get_resumable_source_manager(inputs).save_state(StripeResumeConfig("all", cursor))
+    batches = collect(source, config, inputs)
+    assert server.served == list(range(3, len(server.entries)))
+    assert batches == recorded_pages(server)[3:]
+
+
+def test_saved_window_skips_the_windows_before_it(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("charges/earliest.har")
+    inputs = incremental(make_inputs, "charges", last=1714521600, earliest=1709251200)
+    source.get_resumable_source_manager(inputs).save_state(StripeResumeConfig("newer"))
+    collect(source, config, inputs)
+    fetched = [server.entries[index].request.url for index in server.served]
+    assert fetched and all("created%5Bgte%5D=1714521600" in url for url in fetched)
+
+
+def _ids(batches: list[Rows]) -> set[str]:
+    return {row["id"] for batch in batches for row in batch}
+
+
+@pytest.mark.parametrize(
+    ("schema", "values"),
+    [(schema, {}) for schema in SCHEMAS] + [("charges", {"last": 1714521600, "earliest": 1709251200})],
+)
+def test_crash_at_every_checkpoint_resumes_without_loss(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_simulator: Callable[..., None],
+    simulator_module: Any,
+    schema: str,
+    values: dict[str, int],
+) -> None:
+    simulator = simulator_module.StripeSimulator(simulator_module.build_dataset())
+    serve_simulator(simulator)
+
+    def inputs_for(job: str) -> SourceInputs:
+        return incremental(make_inputs, schema, job_id=job, **values) if values else make_inputs(schema, job_id=job)
+
+    full = collect(source, config, inputs_for(f"{schema}-full"))
+    assert len(full) >= 3
+    for k in range(1, len(full) + 1):
+        inputs = inputs_for(f"{schema}-crash-{k}")
+        items = iter(source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs).items())
+        simulator.requests.clear()
+        kept = [next(items) for _ in range(k - 1)]
+        next(items)  # batch k is handed over, then the process dies while handling it
+        items.close()
+        crashed_at = simulator.requests[-1]
+        simulator.requests.clear()
+        resumed = collect(source, config, inputs)
+        assert _ids(kept) | _ids(resumed) >= _ids(full), f"rows lost after a crash at checkpoint {k}"
+        assert simulator.requests[0] == crashed_at, f"checkpoint {k}: the resume did not start at batch {k}"
+
+
+def test_every_sdk_call_goes_through_the_tracked_transport(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("customers/full.har")
+    records: list[RequestRecord] = []
+    with events.observing(lambda event: records.append(event) if isinstance(event, RequestRecord) else None):
+        collect(source, config, make_inputs("customers"))
+    assert len(records) == len(server.entries)
+    assert [record.url for record in records] == [entry.request.url for entry in server.entries]
+    assert all(record.timeout is not None for record in records)
+
+
+def _sequence(mocked: responses.RequestsMock, answers: list[tuple[int, dict[str, Any]]]) -> list[str]:
+    calls: list[str] = []
+
+    def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        calls.append(request.url or "")
+        status, body = answers[min(len(calls), len(answers)) - 1]
+        return status, {"Request-Id": f"req_{len(calls)}"}, json.dumps(body)
+
+    mocked.add_callback(responses.GET, f"{API}/charges", callback=respond)
+    return calls
+
+
+PAGE = {"object": "list", "data": [{"id": "ch_3Pa", "object": "charge", "created": 1711929600}], "has_more": False}
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_transient_errors_are_retried_by_our_policy_on_the_fake_clock(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    mocked: responses.RequestsMock,
+    status: int,
+) -> None:
+    calls = _sequence(mocked, [(status, {"error": {"message": "try again", "type": "api_error"}}), (200, PAGE)])
+    with use_clock(FakeClock()) as clock:
+        assert collect(source, config, make_inputs("charges")) == [PAGE["data"]]
+    assert len(calls) == 2
+    assert len(clock.sleeps) == 1, "one backoff, slept on our clock (the SDK's own retries are off)"
+
+
+def test_bad_request_is_a_one_line_error_naming_the_endpoint(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    mocked: responses.RequestsMock,
+) -> None:
+    body = {"error": {"message": "Received unknown parameter: foo", "type": "invalid_request_error"}}
+    calls = _sequence(mocked, [(400, body)])
+    with use_clock(FakeClock()), pytest.raises(StripeSyncError) as raised:
+        collect(source, config, make_inputs("charges"))
+    assert str(raised.value) == "Received unknown parameter: foo [stripe charges: HTTP 400]"
+    assert len(calls) == 1
+
+
+def test_connection_failure_is_a_one_line_error(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    mocked: responses.RequestsMock,
+) -> None:
+    mocked.add(responses.GET, f"{API}/charges", body=requests.ConnectionError("connection refused"))
+    with use_clock(FakeClock()), pytest.raises(StripeSyncError) as raised:
+        collect(source, config, make_inputs("charges"))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.endswith("[stripe charges: APIConnectionError]")
+
+
+def test_has_more_on_an_empty_page_stops_with_an_error(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    mocked: responses.RequestsMock,
+) -> None:
+    _sequence(mocked, [(200, {"object": "list", "data": [], "has_more": True, "url": "/v1/charges"})])
+    with pytest.raises(StripeSyncError, match="stripe charges: Stripe answered has_more=true with an empty page"):
+        collect(source, config, make_inputs("charges"))
+
+
+def test_fake_key_is_never_written_to_a_fixture() -> None:
+    fixtures = Path(__file__).resolve().parents[3] / "fixtures" / "stripe"
+    for har in fixtures.rglob("*.har"):
+        text = har.read_text()
+        assert API_KEY not in text
+        assert "sk_live_" not in text
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_full_fixture_lands_in_delta(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+    tmp_path: Path,
+    schema: str,
+) -> None:
+    server = serve_har(f"{schema}/full.har")
+    inputs = incremental(make_inputs, schema)
+    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+    result = run(response, inputs, tmp_path / schema)
+    recorded = {row["id"] for page in recorded_pages(server) for row in page}
+    table = read_table(result.table_path)
+    assert set(table.column("id").to_pylist()) == recorded
+    assert table.num_rows == len(recorded)
+    assert result.watermark is not None
+    assert result.watermark.last_value == max(row["created"] for page in recorded_pages(server) for row in page)
