@@ -16,6 +16,9 @@
     last_value = "2024-03-01T00:00:00Z"    # a watermark in the middle of the data
     [endpoints.issues.bypass]              # a check may be bypassed only with a written reason
     "progress.safe_point" = "why this endpoint cannot yield more often"
+    [vendor_errors.401]                    # optional: the vendor's own error response, used when the
+    body = '{"message": "Bad credentials"}'  # harness injects 401/403 faults (default: a generic JSON body)
+    headers = { "Content-Type" = "application/json" }
 
 Scenario names: `full`, `incremental` (watermark mid-data), `future` (watermark after all data), `resync`
 (a later sync where some rows changed) and, for desc sources, `earliest` (`earliest_value` set too).
@@ -59,12 +62,22 @@ class EndpointFixtures:
 
 
 @dataclasses.dataclass(frozen=True)
+class VendorError:
+    """The vendor's response for an error status, as the harness injects it (401 / 403 faults)."""
+
+    status: int
+    body: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Manifest:
     source_type: str
     path: Path
     config: dict[str, Any]
     credentials_har: Path | None
     endpoints: dict[str, EndpointFixtures]
+    vendor_errors: dict[int, VendorError] = dataclasses.field(default_factory=dict)
 
     @property
     def directory(self) -> Path:
@@ -114,6 +127,27 @@ def _endpoint(path: Path, name: str, raw: Any) -> EndpointFixtures:
     )
 
 
+def _vendor_errors(path: Path, raw: Any) -> dict[int, VendorError]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{path}: [vendor_errors] must be a table of status codes")
+    errors = {}
+    for status, body in raw.items():
+        where = f"{path} [vendor_errors.{status}]"
+        if not str(status).isdigit() or not 400 <= int(status) <= 599:
+            raise ManifestError(f"{where}: the key must be an HTTP error status such as 401")
+        if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+            raise ManifestError(f"{where}: needs `body` (the response text)")
+        headers = body.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise ManifestError(f"{where}: `headers` must be a table")
+        errors[int(status)] = VendorError(
+            int(status), body["body"], tuple((str(k), str(v)) for k, v in headers.items())
+        )
+    return errors
+
+
 def load_manifest(directory: Path) -> Manifest:
     path = directory / MANIFEST_NAME
     try:
@@ -138,4 +172,5 @@ def load_manifest(directory: Path) -> Manifest:
         config=dict(raw.get("config") or {}),
         credentials_har=credentials_har,
         endpoints=endpoints,
+        vendor_errors=_vendor_errors(path, raw.get("vendor_errors")),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from harness.context import CheckContext
 from harness.manifest import Scenario
+from harness.replay.faults import Fault, auth_error
 from harness.run import RunRecord
 
 RowKey = tuple[Any, ...]
@@ -70,3 +71,20 @@ def same_rows(ctx: CheckContext, expected: RunRecord, actual: RunRecord, situati
             f"{len(changed)} rows differ, e.g. {changed[0]}",
             fix,
         )
+
+
+def auth_fault(ctx: CheckContext, status: int, before_page: int = 1) -> Fault:
+    """A 401/403 fault with the vendor's body from the manifest's [vendor_errors], else a generic one."""
+    vendor = ctx.sut.manifest.vendor_errors.get(status)
+    if vendor is None:
+        return auth_error(status, before_page)  # type: ignore[arg-type]
+    return auth_error(status, before_page, vendor.body, vendor.headers)  # type: ignore[arg-type]
+
+
+def vendor_error_hint(ctx: CheckContext, status: int) -> str:
+    if status in ctx.sut.manifest.vendor_errors:
+        return ""
+    return (
+        f" (the harness answered with a generic JSON error body; declare the vendor's real one as "
+        f"[vendor_errors.{status}] body = '...' in {ctx.sut.manifest.path.name})"
+    )

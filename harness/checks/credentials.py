@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.checks._common import auth_fault, vendor_error_hint
 from harness.context import CheckContext, listing
-from harness.replay.faults import auth_error
 from harness.run import CredentialCall, CredentialsRecord
 
 ID = "credentials"
@@ -74,18 +74,18 @@ def check(ctx: CheckContext) -> None:
         )
 
     schema = sorted(sut.schemas)[0] if sut.schemas else None
-    unauthorized = ctx.runs.credentials(sut, (None, schema) if schema else (None,), (auth_error(401),))
+    unauthorized = ctx.runs.credentials(sut, (None, schema) if schema else (None,), (auth_fault(ctx, 401),))
     _clean(ctx, unauthorized, "401 Unauthorized")
     for call in unauthorized.calls:
         if call.result is None or call.result[0] or not call.result[1]:
             ctx.fail(
                 "(False, clear message) when the vendor answers 401, never an exception",
-                f"with every probe answered 401, {_describe(call)}",
+                f"with every probe answered 401, {_describe(call)}" + vendor_error_hint(ctx, 401),
                 "catch the HTTP error in validate_credentials and return (False, 'Invalid API token ...')",
             )
 
     forbidden_names: tuple[str | None, ...] = (None, *sorted(sut.schemas))
-    forbidden = ctx.runs.credentials(sut, forbidden_names, (auth_error(403),))
+    forbidden = ctx.runs.credentials(sut, forbidden_names, (auth_fault(ctx, 403),))
     _clean(ctx, forbidden, "403 Forbidden")
     create, *per_schema = forbidden.calls
     if create.result is None or not create.result[0]:

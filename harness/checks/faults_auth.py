@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from harness.checks._common import fault_page
+from harness.checks._common import auth_fault, fault_page, vendor_error_hint
 from harness.context import CheckContext
-from harness.replay.faults import auth_error
 from harness.run import RunSpec
 
 ID = "faults.auth"
@@ -23,7 +22,7 @@ def check(ctx: CheckContext) -> None:
     page = fault_page(full)
     non_retryable = ctx.sut.source.get_non_retryable_errors()
     for status in (401, 403):
-        record = ctx.runs.run(ctx.endpoint, RunSpec("full", faults=(auth_error(status, page),)))
+        record = ctx.runs.run(ctx.endpoint, RunSpec("full", faults=(auth_fault(ctx, status, page),)))
         attempts = sum(1 for request in record.wire if request.page == page and request.fault)
         if attempts > 1:
             ctx.fail(
@@ -42,9 +41,14 @@ def check(ctx: CheckContext) -> None:
             )
         message = record.error.message
         if not any(key in message for key in non_retryable):
+            declared = status in ctx.sut.manifest.vendor_errors
             ctx.fail(
                 f"the {status} error to match a key of get_non_retryable_errors()",
-                f"the sync raised {record.error.describe()}; keys: {sorted(non_retryable) or 'none'}",
+                f"the sync raised {record.error.describe()}; keys: {sorted(non_retryable) or 'none'}"
+                + vendor_error_hint(ctx, status),
                 f"add the prefix of that message (e.g. {message[:60]!r}) to get_non_retryable_errors() with advice "
-                "for the user",
+                "for the user"
+                if declared
+                else f"declare the vendor's real {status} response as [vendor_errors.{status}] in the manifest, "
+                "then make get_non_retryable_errors() match the message your code raises for it",
             )

@@ -13,10 +13,19 @@ from typing import Literal
 
 FaultKind = Literal["status", "stall"]
 
-AUTH_BODIES = {
-    401: {"message": "Bad credentials", "error": "unauthorized", "status": 401},
-    403: {"message": "Resource not accessible by this token: missing scope", "error": "forbidden", "status": 403},
-}
+AUTH_MESSAGES = {401: "Bad credentials: the token is invalid or expired", 403: "Forbidden: the token lacks a scope"}
+
+
+def generic_error_body(status: int) -> dict[str, object]:
+    """An error body in the common vendor shapes at once (top-level message, error object, JSON:API errors)."""
+    message = AUTH_MESSAGES.get(status, "error")
+    return {
+        "message": message,
+        "error": {"message": message, "type": "authentication_error" if status == 401 else "permission_error"},
+        "errors": [{"status": str(status), "title": message, "detail": message, "message": message}],
+    }
+
+
 SERVER_ERROR_BODY = {"message": "Service Unavailable", "error": "server_error"}
 RATE_LIMIT_BODY = {"message": "API rate limit exceeded", "error": "rate_limited"}
 
@@ -38,7 +47,7 @@ class Fault:
     def describe(self) -> str:
         repeat = "every request" if self.times is None else ("once" if self.times == 1 else f"{self.times} times")
         what = "a stalled response" if self.kind == "stall" else f"HTTP {self.status}"
-        extra = "".join(f" {name}: {value}" for name, value in self.headers)
+        extra = "".join(f" {name}: {value}" for name, value in self.headers if name.lower() == "retry-after")
         start = "from" if self.times is None else "before"
         return f"{what}{extra} {repeat} {start} page {self.before_page}"
 
@@ -52,8 +61,11 @@ def server_error(before_page: int, status: int = 503, times: int | None = 1) -> 
     return Fault("status", before_page, times, status, (), json.dumps(SERVER_ERROR_BODY))
 
 
-def auth_error(status: Literal[401, 403], before_page: int = 1) -> Fault:
-    return Fault("status", before_page, None, status, (), json.dumps(AUTH_BODIES[status]))
+def auth_error(
+    status: Literal[401, 403], before_page: int = 1, body: str | None = None, headers: tuple[tuple[str, str], ...] = ()
+) -> Fault:
+    """A 401/403 on every request from `before_page` on, with the vendor's body when known."""
+    return Fault("status", before_page, None, status, headers, body or json.dumps(generic_error_body(status)))
 
 
 def stall(before_page: int, times: int | None = 1) -> Fault:

@@ -228,7 +228,10 @@ class InProcessReplay(ReplayBackend):
             raise requests.exceptions.ReadTimeout(
                 f"stalled response: read timed out (timeout={wire.timeout!r}) for {wire.url}", request=request
             )
-        return fault.status, dict(fault.headers) | {"Content-Type": "application/json"}, fault.body
+        headers = dict(fault.headers)
+        if not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = "application/json"
+        return fault.status, headers, fault.body
 
 
 def _with(wire: WireRequest, **changes: Any) -> WireRequest:
