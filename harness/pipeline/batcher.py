@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from harness.pipeline.errors import InvalidItemError, PipelineConfigError, SyncTarget
-from harness.pipeline.rows import encode_row, rows_to_table
+from harness.pipeline.errors import BatchConversionError, InvalidItemError, PipelineConfigError, SyncTarget, first_line
+from harness.pipeline.rows import row_sizes, rows_to_table
 
 DEFAULT_MAX_ROWS = 5000
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+FIRST_CONVERSION_ROWS = 100
 
 _UNNAMED = SyncTarget(source="?", endpoint="?")
 
@@ -20,8 +23,9 @@ class Batcher:
     """Buffers `dict` / `list[dict]` items into tables of `max_rows` rows or `max_bytes` bytes, whichever comes
     first. A `pyarrow.Table` passes through as it is (after the rows buffered before it), never re-buffered.
 
-    The byte size of buffered rows is an estimate of their Arrow size (string/bytes lengths, 8 bytes for other
-    scalars); a batch is cut as soon as the estimate reaches `max_bytes`, so it holds at least one row.
+    A row's size is its Arrow size (`rows.row_sizes`); a batch ends with the row that brings it to `max_bytes`,
+    so it always holds at least one row. Rows are converted to Arrow in chunks sized from the average row width
+    seen so far, so that neither the row count nor the bytes of one chunk run far past the batch limits.
     """
 
     def __init__(
@@ -37,8 +41,12 @@ class Batcher:
         self.max_rows = max_rows
         self.max_bytes = max_bytes
         self.target = target
-        self._rows: list[dict[str, Any]] = []
-        self._bytes = 0
+        self._pending: list[dict[str, Any]] = []
+        self._converted: list[tuple[pa.Table, pa.Array]] = []
+        self._converted_rows = 0
+        self._converted_bytes = 0
+        self._rows_seen = 0
+        self._bytes_seen = 0
         self._items_seen = 0
         self._batches_out = 0
 
@@ -51,27 +59,28 @@ class Batcher:
             yield from self.flush()
             if item.num_rows:
                 yield self._emit(item)
-        elif isinstance(item, dict):
-            yield from self._add_row(item)
+            return
+        if isinstance(item, dict):
+            self._pending.append(item)
         elif isinstance(item, list):
-            for position, row in enumerate(item):
-                if not isinstance(row, dict):
-                    raise InvalidItemError(
-                        f"{self.target}: item {self._items_seen} is a list whose element {position} is a "
-                        f"{type(row).__name__}; a list item must hold dicts"
-                    )
-                yield from self._add_row(row)
+            self._check_rows(item)
+            self._pending.extend(item)
         else:
             raise InvalidItemError(
                 f"{self.target}: item {self._items_seen} is a {type(item).__name__}; "
                 "expected a dict, a list of dicts or a pyarrow.Table"
             )
+        if len(self._pending) >= self._conversion_rows():
+            self._convert_pending()
+            yield from self._full_batches()
 
     def flush(self) -> Iterator[pa.Table]:
-        """Yield the buffered rows as one table, if there are any."""
-        if self._rows:
-            rows, self._rows, self._bytes = self._rows, [], 0
-            yield self._emit(rows_to_table(rows, self.target, self._batches_out + 1))
+        """Yield everything buffered, in batches within the limits."""
+        self._convert_pending()
+        yield from self._full_batches()
+        if self._converted_rows:
+            batch, _ = self._take(self._converted_rows)
+            yield self._emit(batch)
 
     def batches(self, items: Iterable[Any]) -> Iterator[pa.Table]:
         """Every table for a whole stream of items, the last partial batch included."""
@@ -79,12 +88,70 @@ class Batcher:
             yield from self.add(item)
         yield from self.flush()
 
-    def _add_row(self, row: dict[str, Any]) -> Iterator[pa.Table]:
-        encoded, size = encode_row(row)
-        self._rows.append(encoded)
-        self._bytes += size
-        if len(self._rows) >= self.max_rows or self._bytes >= self.max_bytes:
-            yield from self.flush()
+    def _check_rows(self, rows: list[Any]) -> None:
+        if all(isinstance(row, dict) for row in rows):
+            return
+        position, row = next((i, row) for i, row in enumerate(rows) if not isinstance(row, dict))
+        raise InvalidItemError(
+            f"{self.target}: item {self._items_seen} is a list whose element {position} is a "
+            f"{type(row).__name__}; a list item must hold dicts"
+        )
+
+    def _conversion_rows(self) -> int:
+        """How many pending rows to collect before converting them: what still fits the current batch."""
+        rows_left = self.max_rows - self._converted_rows
+        if not self._rows_seen:
+            return max(1, min(rows_left, FIRST_CONVERSION_ROWS))
+        average = max(self._bytes_seen / self._rows_seen, 1)
+        bytes_left = max(self.max_bytes - self._converted_bytes, 0)
+        return max(1, min(rows_left, math.ceil(bytes_left / average)))
+
+    def _convert_pending(self) -> None:
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        table = rows_to_table(rows, self.target, self._batches_out + 1)
+        sizes = row_sizes(table)
+        total = pc.sum(sizes).as_py() or 0
+        self._converted.append((table, sizes))
+        self._converted_rows += table.num_rows
+        self._converted_bytes += total
+        self._rows_seen += table.num_rows
+        self._bytes_seen += total
+
+    def _full_batches(self) -> Iterator[pa.Table]:
+        while self._converted_rows >= self.max_rows or self._converted_bytes >= self.max_bytes:
+            _, sizes = self._combined()
+            cut = self.max_rows
+            reached = pc.index(pc.greater_equal(pc.cumulative_sum(sizes), self.max_bytes), True).as_py()
+            if reached >= 0:
+                cut = min(cut, reached + 1)
+            batch, _ = self._take(cut)
+            yield self._emit(batch)
+
+    def _combined(self) -> tuple[pa.Table, pa.Array]:
+        if len(self._converted) > 1:
+            tables = [table for table, _ in self._converted]
+            try:
+                table = pa.concat_tables(tables, promote_options="permissive")
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+                raise BatchConversionError(
+                    f"{self.target}: rows for batch {self._batches_out + 1} do not share column types: "
+                    f"{first_line(error)}"
+                ) from None
+            sizes = pa.concat_arrays([sizes for _, sizes in self._converted])
+            self._converted = [(table, sizes)]
+        return self._converted[0]
+
+    def _take(self, rows: int) -> tuple[pa.Table, pa.Array]:
+        """Remove the first `rows` converted rows from the buffer and return them."""
+        table, sizes = self._combined()
+        head, head_sizes = table.slice(0, rows), sizes.slice(0, rows)
+        rest, rest_sizes = table.slice(rows), sizes.slice(rows)
+        self._converted = [(rest, rest_sizes)] if rest.num_rows else []
+        self._converted_rows = rest.num_rows
+        self._converted_bytes = (pc.sum(rest_sizes).as_py() or 0) if rest.num_rows else 0
+        return head, head_sizes
 
     def _emit(self, table: pa.Table) -> pa.Table:
         self._batches_out += 1

@@ -112,21 +112,16 @@ class DeltaWriter:
         if prepared.num_rows == 0:
             return 0
         partition_by = [PARTITION_COLUMN] if self.partition is not None else None
+        # Writing through the open DeltaTable (a write or a merge) moves it to the new version in place.
+        destination = self._table if self._table is not None else str(self.table_dir)
         if self._replaces_table():
-            write_deltalake(
-                str(self.table_dir),
-                prepared,
-                mode="overwrite",
-                schema_mode="overwrite",
-                partition_by=partition_by,
-            )
+            write_deltalake(destination, prepared, mode="overwrite", schema_mode="overwrite", partition_by=partition_by)
         elif self._table is None or self.disposition == "full_refresh":
-            write_deltalake(
-                str(self.table_dir), prepared, mode="append", schema_mode="merge", partition_by=partition_by
-            )
+            write_deltalake(destination, prepared, mode="append", schema_mode="merge", partition_by=partition_by)
         else:
             self._merge(self._table, prepared)
-        self._table = DeltaTable(str(self.table_dir))
+        if self._table is None:
+            self._table = DeltaTable(str(self.table_dir))
         self._batches_written += 1
         return prepared.num_rows
 

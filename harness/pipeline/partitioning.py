@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from harness.pipeline.errors import MissingColumnError, PartitionError, PipelineConfigError, SyncTarget
 from sources.common.typings import PartitionFormat, PartitionMode, SourceResponse
@@ -153,8 +154,78 @@ def _key_columns(table: pa.Table, spec: PartitionSpec, target: SyncTarget, batch
     return [table.column(key).to_pylist() for key in used_keys]
 
 
-def partition_values(table: pa.Table, spec: PartitionSpec, target: SyncTarget, batch_index: int) -> pa.Array:
-    """The partition column for a batch, one string per row."""
+def _utc_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column as UTC timestamps computed by Arrow, or None when only the per-value parser can read it.
+
+    Gives the same instants as `parse_instant` for the values it accepts.
+    """
+    kind = column.type
+    utc = pa.timestamp("us", tz="UTC")
+    try:
+        if pa.types.is_timestamp(kind):
+            # A naive timestamp's value is read as UTC, as parse_instant does.
+            return column.cast(pa.timestamp(kind.unit, tz="UTC"))
+        if pa.types.is_date(kind):
+            return column.cast(pa.timestamp("s")).cast(pa.timestamp("s", tz="UTC"))
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            try:
+                return column.cast(utc)
+            except pa.ArrowInvalid:
+                return column.cast(pa.timestamp("us")).cast(utc)
+        if pa.types.is_integer(kind):
+            return _epoch_timestamps(column)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return None
+
+
+def _epoch_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    smallest = pc.min(column).as_py()
+    if smallest is None or smallest < 0:
+        return None  # negative epochs take the per-value path, whose floor division Arrow does not share
+    values = column.cast(pa.int64())
+    micros = pc.if_else(
+        pc.less(values, _EPOCH_DIVISORS[0][0]),
+        pc.multiply(values, 10**6),
+        pc.if_else(
+            pc.less(values, _EPOCH_DIVISORS[1][0]),
+            pc.multiply(values, 10**3),
+            pc.if_else(pc.less(values, _EPOCH_DIVISORS[2][0]), values, pc.divide(values, 10**3)),
+        ),
+    )
+    return micros.cast(pa.timestamp("us", tz="UTC"))
+
+
+_FLOOR_UNITS = {"month": "month", "week": "week", "day": "day", "hour": "hour"}
+
+
+def _format_buckets(instants: pa.ChunkedArray, partition_format: str) -> pa.Array:
+    """Format each instant's bucket. Arrow's strftime is slow per value, so rows are floored to their bucket and
+    only the distinct buckets of the batch are formatted."""
+    wall_clock = instants.cast(pa.timestamp(instants.type.unit)).combine_chunks()  # UTC values, tz dropped
+    floored = pc.floor_temporal(wall_clock, unit=_FLOOR_UNITS[partition_format], week_starts_monday=True)
+    buckets = pc.unique(floored)
+    labels = pc.strftime(buckets, format=DATE_FORMATS[partition_format])
+    return pc.fill_null(pc.take(labels, pc.index_in(floored, buckets)), NULL_PARTITION)
+
+
+def _vectorized_partitions(column: pa.ChunkedArray, spec: PartitionSpec) -> pa.ChunkedArray | None:
+    """Arrow-computed partitions for the common column types; None sends the batch to the per-value path."""
+    if spec.mode == "datetime":
+        instants = _utc_timestamps(column)
+        if instants is None:
+            return None
+        return _format_buckets(instants, spec.format or DEFAULT_DATETIME_FORMAT)
+    if spec.mode == "numerical" and pa.types.is_integer(column.type):
+        smallest = pc.min(column).as_py()
+        if smallest is not None and smallest < 0:
+            return None  # Arrow's integer division truncates; Python's floors
+        buckets = pc.divide(column.cast(pa.int64()), spec.size or 1).cast(pa.string())
+        return pc.fill_null(buckets, NULL_PARTITION)
+    return None
+
+
+def _per_value_partitions(table: pa.Table, spec: PartitionSpec, target: SyncTarget, batch_index: int) -> pa.Array:
     columns = _key_columns(table, spec, target, batch_index)
     values = []
     for key_values in zip(*columns, strict=True):
@@ -166,6 +237,19 @@ def partition_values(table: pa.Table, spec: PartitionSpec, target: SyncTarget, b
                 f"cannot be bucketed by {spec.mode} partitioning: {error}"
             ) from None
     return pa.array(values, type=pa.string())
+
+
+def partition_values(
+    table: pa.Table, spec: PartitionSpec, target: SyncTarget, batch_index: int
+) -> pa.Array | pa.ChunkedArray:
+    """The partition column for a batch, one string per row (equal to `partition_of` of each row's keys)."""
+    if spec.mode != "md5":
+        require_key = spec.keys[0]
+        if require_key in table.column_names:
+            vectorized = _vectorized_partitions(table.column(require_key), spec)
+            if vectorized is not None:
+                return vectorized
+    return _per_value_partitions(table, spec, target, batch_index)
 
 
 def add_partition_column(

@@ -148,7 +148,7 @@ specs = st.one_of(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(data=st.data(), spec=specs)
 def test_partition_ignores_other_fields_and_other_rows(data, spec):
     first_key = int_keys if spec.mode == "numerical" else data.draw(st.sampled_from([int_keys, text_keys]))
@@ -189,3 +189,47 @@ def test_datetime_partition_depends_on_the_instant_not_its_representation(instan
 def test_md5_buckets_are_within_range(count, values):
     spec = PartitionSpec("md5", ("a", "b"), count=count)
     assert all(0 <= int(partition_of(v, spec)) < count for v in values)
+
+
+def representations_of(instants: list[dt.datetime]) -> dict[str, pa.Array]:
+    """One column per way a source may send the same instants (all in one representation per column)."""
+    seconds = [int(i.timestamp()) for i in instants]
+    return {
+        "aware timestamp": pa.array(instants, pa.timestamp("us", tz="UTC")),
+        "berlin timestamp": pa.array(instants, pa.timestamp("us", tz="UTC")).cast(
+            pa.timestamp("us", tz="Europe/Berlin")
+        ),
+        "naive timestamp": pa.array([i.replace(tzinfo=None) for i in instants], pa.timestamp("us")),
+        "iso with offset": pa.array([i.astimezone(dt.timezone(dt.timedelta(hours=-3))).isoformat() for i in instants]),
+        "iso zulu": pa.array([i.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for i in instants]),
+        "naive iso": pa.array([i.replace(tzinfo=None).isoformat() for i in instants]),
+        "epoch seconds": pa.array(seconds),
+        "epoch millis": pa.array([s * 1000 for s in seconds]),
+        "epoch micros": pa.array([s * 10**6 for s in seconds]),
+        "mixed iso": pa.array(
+            [i.isoformat() if n % 2 else i.replace(tzinfo=None).isoformat() for n, i in enumerate(instants)]
+        ),
+    }
+
+
+@settings(max_examples=60)
+@given(
+    instants=st.lists(instants, min_size=1, max_size=12),
+    partition_format=st.sampled_from(["month", "week", "day", "hour"]),
+)
+def test_column_partitions_equal_the_per_value_partition_for_every_representation(instants, partition_format):
+    spec = PartitionSpec("datetime", ("created_at",), format=partition_format)
+    for representation, column in representations_of(instants).items():
+        table = pa.table({"created_at": column})
+        expected = [partition_of((value,), spec) for value in column.to_pylist()]
+        assert partition_values(table, spec, TARGET, 1).to_pylist() == expected, representation
+    dates = pa.table({"created_at": pa.array([i.date() for i in instants], pa.date32())})
+    assert partition_values(dates, spec, TARGET, 1).to_pylist() == [partition_of((i.date(),), spec) for i in instants]
+
+
+@settings(max_examples=100)
+@given(values=st.lists(st.one_of(st.none(), st.integers(-(10**15), 10**15)), min_size=1), size=st.integers(1, 10**4))
+def test_numerical_column_partitions_equal_the_per_value_partition(values, size):
+    spec = PartitionSpec("numerical", ("id",), size=size)
+    table = pa.table({"id": pa.array(values, pa.int64())})
+    assert partition_values(table, spec, TARGET, 1).to_pylist() == [partition_of((v,), spec) for v in values]
