@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
+import structlog
 
 from sources.common.errors import ResumableStateError, SourceError
 from sources.common.http import make_tracked_session
@@ -24,6 +25,7 @@ from sources.common.typings import SourceInputs, SourceResponse
 from sources.hubspot.settings import BASE_URL, ENDPOINTS, SEARCH_RESULT_CEILING, HubspotEndpoint
 
 SOURCE_NAME = "hubspot"
+_logger = structlog.get_logger("sources.hubspot")
 # HubSpot sends no Retry-After on some 429s (e.g. the SECONDLY limit); the default policy then backs off
 # exponentially, and honours Retry-After when it is there.
 RETRY_POLICY = DEFAULT_RETRY
@@ -137,6 +139,7 @@ class SearchPaginator(BasePaginator):
                 f"{where}: {self.ceiling} or more rows share {self.filter_property}={anchor}; "
                 "the search cannot page past them"
             )
+        _logger.info("search_reanchored", endpoint=self.endpoint.name, ceiling=self.ceiling, anchor_ms=anchor)
         request.json = search_body(self.endpoint, self.filter_property, anchor, int(body.get("limit", 0)))
 
     def _current_anchor(self, body: dict[str, Any]) -> int | None:
