@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from sources.common.rest_source import (
     RESTClient,
     TimeWindowPaginator,
 )
+from sources.common.rest_source.errors import UnexpectedResponseError
 
 BASE = "https://api.example.test"
 Rows = list[dict[str, Any]]
@@ -671,3 +673,39 @@ def test_an_empty_time_range_sends_no_request() -> None:
     with responses.RequestsMock() as api:
         assert list(new_client().paginate("/v1/events", paginator=paginator)) == []
         assert len(api.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "complaint"),
+    [
+        (lambda: OffsetPaginator(limit=0), "OffsetPaginator needs a limit of at least 1, got 0"),
+        (lambda: PageNumberPaginator(page_size=0), "PageNumberPaginator needs a page_size of at least 1, got 0"),
+        (
+            lambda: JSONResponseCursorPaginator(cursor_path=None),
+            "JSONResponseCursorPaginator needs a cursor_path or a cursor_from_last_item",
+        ),
+    ],
+)
+def test_a_paginator_that_could_never_move_is_rejected_when_built(
+    make: Callable[[], BasePaginator], complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("paginator", "body", "complaint"),
+    [
+        (OffsetPaginator(limit=2, total_path="total"), {"items": [], "total": "many"}, "the total at 'total'"),
+        (
+            PageNumberPaginator(total_pages_path="meta.pages"),
+            {"items": [], "meta": {"pages": [3]}},
+            "the page count at 'meta.pages'",
+        ),
+    ],
+)
+def test_a_count_that_is_not_a_number_is_a_clear_error(paginator: BasePaginator, body: Any, complaint: str) -> None:
+    with responses.RequestsMock() as api:
+        api.add(responses.GET, f"{BASE}/v1/items", json=body)
+        with pytest.raises(UnexpectedResponseError, match=f"^{re.escape(BASE)}/v1/items.*: {complaint}"):
+            list(new_client().paginate("/v1/items", paginator=paginator, data_selector="items"))

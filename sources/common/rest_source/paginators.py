@@ -15,7 +15,9 @@ from urllib.parse import urljoin
 import requests
 
 from sources.common.errors import ResumableStateError
+from sources.common.rest_source.errors import UnexpectedResponseError
 from sources.common.rest_source.jsonpath import JSONPath, find
+from sources.common.scrub import scrub_url
 
 _REQUEST_FIELDS = ("url", "method", "params", "json")
 
@@ -135,6 +137,8 @@ class JSONResponseCursorPaginator(BasePaginator):
         cursor_location: Literal["params", "json"] = "params",
     ) -> None:
         super().__init__()
+        if cursor_path is None and cursor_from_last_item is None:
+            raise ValueError("JSONResponseCursorPaginator needs a cursor_path or a cursor_from_last_item")
         self.cursor_path = cursor_path
         self.cursor_param = cursor_param
         self.has_more_path = has_more_path
@@ -163,8 +167,25 @@ class JSONResponseCursorPaginator(BasePaginator):
             request.params = {**request.params, self.cursor_param: self._cursor}
 
 
+def _count_at(response: requests.Response, path: JSONPath, what: str) -> int | None:
+    """The integer at `path` in the body (a total or a page count), None when absent."""
+    value = find(response.json(), path)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UnexpectedResponseError(
+            f"{scrub_url(response.url)}: the {what} at {path!r} is not a whole number: found {value!r:.80}"
+        ) from None
+
+
 class OffsetPaginator(BasePaginator):
-    """`offset` + `limit`; stops on a short page, or when `offset` reaches the body's total."""
+    """`offset` + `limit`; stops on a short page, or when `offset` reaches the body's total.
+
+    The offset advances by the rows received, so a server that returns fewer than `limit` skips nothing;
+    without a total, though, a short page ends the run: give the server's own maximum as `limit`.
+    """
 
     def __init__(
         self,
@@ -175,6 +196,8 @@ class OffsetPaginator(BasePaginator):
         total_path: JSONPath | None = None,
     ) -> None:
         super().__init__()
+        if limit < 1:
+            raise ValueError(f"OffsetPaginator needs a limit of at least 1, got {limit}")
         self.limit = limit
         self.start_offset = offset
         self.offset_param = offset_param
@@ -192,9 +215,9 @@ class OffsetPaginator(BasePaginator):
 
     def update_state(self, response: requests.Response, data: list[Any]) -> None:
         self._offset += len(data)
-        total = find(response.json(), self.total_path) if self.total_path is not None else None
+        total = _count_at(response, self.total_path, "total") if self.total_path is not None else None
         if total is not None:
-            self.has_next_page = self._offset < int(total) and len(data) > 0
+            self.has_next_page = self._offset < total and len(data) > 0
         else:
             self.has_next_page = len(data) >= self.limit
 
@@ -214,6 +237,8 @@ class PageNumberPaginator(BasePaginator):
         page_size_param: str | None = None,
     ) -> None:
         super().__init__()
+        if page_size is not None and page_size < 1:
+            raise ValueError(f"PageNumberPaginator needs a page_size of at least 1, got {page_size}")
         self.base_page = base_page
         self.page_param = page_param
         self.total_pages_path = total_pages_path
@@ -233,11 +258,11 @@ class PageNumberPaginator(BasePaginator):
         self._page = int(request.params.get(self.page_param, self.base_page))
 
     def update_state(self, response: requests.Response, data: list[Any]) -> None:
-        total_pages = find(response.json(), self.total_pages_path) if self.total_pages_path else None
+        total_pages = _count_at(response, self.total_pages_path, "page count") if self.total_pages_path else None
         pages_seen = self._page - self.base_page + 1
         self._page += 1
         if total_pages is not None:
-            self.has_next_page = pages_seen < int(total_pages)
+            self.has_next_page = pages_seen < total_pages
         elif self.page_size is not None:
             self.has_next_page = len(data) >= self.page_size
         else:
