@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -121,9 +121,20 @@ def initial_params(endpoint: ChargebeeEndpoint, inputs: SourceInputs, page_size:
     return params
 
 
-def select_objects(object_key: str) -> Any:
-    """The data selector: each `list` entry's own object (`entry["customer"]`), skipping side objects."""
-    return lambda body: [entry[object_key] for entry in body.get("list") or [] if object_key in entry]
+def select_objects(endpoint: ChargebeeEndpoint, resource: str) -> Callable[[Any], list[dict[str, Any]]]:
+    """The data selector: each `list` entry's own object (`entry["customer"]`), leaving side-loaded objects out."""
+
+    def select(body: Any) -> list[dict[str, Any]]:
+        entries = body.get("list") if isinstance(body, dict) else None
+        if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+            found = sorted(body) if isinstance(body, dict) else type(body).__name__
+            raise ChargebeeError(f"{resource}: expected a `list` of entries in the body, got {found}")
+        rows = [entry.get(endpoint.object_key) for entry in entries]
+        if not all(isinstance(row, dict) for row in rows):
+            raise ChargebeeError(f"{resource}: a `list` entry has no `{endpoint.object_key}` object")
+        return rows  # type: ignore[return-value]
+
+    return select
 
 
 def iter_pages(
@@ -141,7 +152,7 @@ def iter_pages(
     client = RESTClient(
         base_url(site),
         session=make_session(api_key),
-        data_selector=select_objects(endpoint.object_key),
+        data_selector=select_objects(endpoint, resource),
         raise_for_status=lambda response: raise_for_status(response, resource),
     )
     pages = client.paginate(

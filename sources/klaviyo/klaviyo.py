@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -125,11 +125,24 @@ def flatten_resource(resource: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def select_resources(resource: str) -> Callable[[Any], list[dict[str, Any]]]:
+    """The data selector: a JSON:API document's `data` list; any other body is a clear error."""
+
+    def select(body: Any) -> list[dict[str, Any]]:
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            found = sorted(body) if isinstance(body, dict) else type(body).__name__
+            raise KlaviyoError(f"{resource}: expected a JSON:API document with a `data` list of resources, got {found}")
+        return data
+
+    return select
+
+
 def make_client(session: requests.Session, resource: str) -> RESTClient:
     return RESTClient(
         BASE_URL,
         session=session,
-        data_selector="data",
+        data_selector=select_resources(resource),
         raise_for_status=lambda response: raise_for_status(response, resource),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -122,6 +122,19 @@ def initial_params(endpoint: ZendeskEndpoint, inputs: SourceInputs, page_size: i
     return params
 
 
+def select_rows(endpoint: ZendeskEndpoint, resource: str) -> Callable[[Any], list[dict[str, Any]]]:
+    """The data selector: the body's list under the endpoint's key (`tickets`, ...); any other body is an error."""
+
+    def select(body: Any) -> list[dict[str, Any]]:
+        rows = body.get(endpoint.data_key) if isinstance(body, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            found = sorted(body) if isinstance(body, dict) else type(body).__name__
+            raise ZendeskError(f"{resource}: expected a `{endpoint.data_key}` list of objects in the body, got {found}")
+        return rows
+
+    return select
+
+
 def next_url_selector(endpoint: ZendeskEndpoint) -> Any:
     if endpoint.kind == "export":
         return lambda body: None if body.get("end_of_stream") else body.get("after_url")
@@ -143,7 +156,7 @@ def iter_pages(
     client = RESTClient(
         base_url(subdomain),
         session=session,
-        data_selector=endpoint.data_key,
+        data_selector=select_rows(endpoint, resource),
         raise_for_status=lambda response: raise_for_status(response, resource),
     )
     pages = client.paginate(

@@ -278,3 +278,21 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
     assert set(table.column(result.partition_column).to_pylist()) == months
     assert result.watermark is not None
     assert result.watermark.last_value == max(row["updated_at"] for row in recorded)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"customers": []}, "expected a `list` of entries in the body, got ['customers']"),
+        ([], "expected a `list` of entries in the body, got list"),
+        ({"list": ["x"]}, "expected a `list` of entries in the body, got ['list']"),
+        ({"list": [{"card": {}}]}, "a `list` entry has no `customer` object"),
+    ],
+)
+def test_a_body_without_the_entry_list_is_a_clear_error(
+    mocked: responses.RequestsMock, job_id: str, body: Any, message: str
+) -> None:
+    mocked.get("https://acme-test.chargebee.com/api/v2/customers", json=body)
+    with pytest.raises(ChargebeeError) as caught:
+        list(open_items(inputs_for("customers", job_id)))
+    assert str(caught.value) == f"chargebee customers: {message}"

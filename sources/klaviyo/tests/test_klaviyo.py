@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import responses
 
 from harness.har import read_har
 from harness.manifest import load_manifest
@@ -283,3 +284,18 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
     assert partitions == {resource["attributes"][key][:7] for resource in recorded}
     assert result.watermark is not None
     assert result.watermark.last_value == max(resource["attributes"][FIELDS[schema]] for resource in recorded)
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [({"errors": []}, "['errors']"), ([], "list"), ({"data": "none"}, "['data']"), ({"data": [7]}, "['data']")],
+)
+def test_a_body_that_is_not_a_json_api_list_is_a_clear_error(
+    mocked: responses.RequestsMock, job_id: str, body: Any, found: str
+) -> None:
+    mocked.get("https://a.klaviyo.com/api/profiles/", json=body)
+    with pytest.raises(KlaviyoError) as caught:
+        list(open_items(inputs_for("profiles", job_id)))
+    assert str(caught.value) == (
+        f"klaviyo profiles: expected a JSON:API document with a `data` list of resources, got {found}"
+    )

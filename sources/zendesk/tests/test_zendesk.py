@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import responses
 
 from harness.har import read_har
 from harness.manifest import load_manifest
@@ -287,3 +288,21 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
     else:
         assert result.watermark is not None
         assert result.watermark.last_value == max(row["updated_at"] for row in recorded)
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ({"error": "x"}, "['error']"),
+        ([], "list"),
+        ({"tickets": {"id": 1}}, "['tickets']"),
+        ({"tickets": [1]}, "['tickets']"),
+    ],
+)
+def test_a_body_without_the_row_list_is_a_clear_error(
+    mocked: responses.RequestsMock, job_id: str, body: Any, found: str
+) -> None:
+    mocked.get("https://acme-outdoors.zendesk.com/api/v2/incremental/tickets/cursor.json", json=body)
+    with pytest.raises(ZendeskError) as caught:
+        list(open_items(inputs_for("tickets", job_id)))
+    assert str(caught.value) == f"zendesk tickets: expected a `tickets` list of objects in the body, got {found}"
