@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "bypass": "⏭"}
+# The harness writes `passed` / `failed` / `bypassed`; the short forms are accepted too.
+_STATUS = {"passed": "pass", "failed": "fail", "bypassed": "bypass", **{key: key for key in OUTCOME_ICON}}
 
 
 class ResultsError(ValueError):
@@ -31,10 +33,24 @@ class Matrix:
     failures: tuple[Outcome, ...]
 
 
+def _flatten(nested: dict[str, Any]) -> list[dict[str, Any]]:
+    """`source → endpoint → check → {status, message | reason}` (the harness's results file) as rows."""
+    rows = []
+    for source, endpoints in nested.items():
+        for endpoint, checks in (endpoints or {}).items():
+            for check, verdict in (checks or {}).items():
+                verdict = verdict if isinstance(verdict, dict) else {}
+                reason = verdict.get("reason") or verdict.get("message")
+                rows.append({"source": source, "endpoint": endpoint, "check": check, **verdict, "reason": reason})
+    return rows
+
+
 def _rows(document: Any, path: Path) -> list[dict[str, Any]]:
     rows = document.get("results") if isinstance(document, dict) else document
+    if isinstance(rows, dict):
+        return _flatten(rows)
     if not isinstance(rows, list):
-        raise ResultsError(f"{path}: expected a list of results (or an object with `results`)")
+        raise ResultsError(f"{path}: expected results as source → endpoint → check, or a list of rows")
     return rows
 
 
@@ -48,9 +64,10 @@ def load_outcomes(path: Path) -> list[Outcome]:
     outcomes = []
     for index, row in enumerate(_rows(document, path)):
         try:
-            outcome = str(row["outcome"])
-            if outcome not in OUTCOME_ICON:
-                raise ValueError(f"unknown outcome {outcome!r}")
+            status = str(row.get("outcome") or row["status"])
+            if status not in _STATUS:
+                raise ValueError(f"unknown outcome {status!r}")
+            outcome = _STATUS[status]
             outcomes.append(
                 Outcome(
                     str(row["source"]), str(row.get("endpoint") or "-"), str(row["check"]), outcome, row.get("reason")

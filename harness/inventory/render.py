@@ -103,24 +103,30 @@ def _notes(entries: list[SourceEntry]) -> list[str]:
     return lines
 
 
-def _matrix(matrix: Matrix, entries: list[SourceEntry]) -> list[str]:
-    lines = ["## Conformance", ""]
+def _matrix(matrix: Matrix) -> list[str]:
     sources = sorted({source for source, _ in matrix.cells})
-    lines.append("| Source | " + " | ".join(f"`{check}`" for check in matrix.checks) + " |")
-    lines.append("|---|" + "---|" * len(matrix.checks))
-    for source in sources:
-        cells = [OUTCOME_ICON.get(matrix.cells.get((source, check), ""), "·") for check in matrix.checks]
-        lines.append(f"| `{source}` | " + " | ".join(cells) + " |")
-    lines.append("")
+    lines = [
+        "## Conformance",
+        "",
+        "| Check | " + " | ".join(f"`{source}`" for source in sources) + " |",
+        "|---|" + "---|" * len(sources),
+    ]
+    for check in matrix.checks:
+        cells = [OUTCOME_ICON.get(matrix.cells.get((source, check), ""), "·") for source in sources]
+        lines.append(f"| `{check}` | " + " | ".join(cells) + " |")
     total = Counter(matrix.cells.values())
-    lines.append(f"{total['pass']} ✅ · {total['fail']} ❌ · {total['bypass']} ⏭ (source × check; · = not applicable)")
+    lines += ["", f"{total['pass']} ✅ · {total['fail']} ❌ · {total['bypass']} ⏭ (check × source; · = not applicable)"]
     if matrix.bypasses:
         lines += ["", "Bypassed checks:", ""]
         lines += [f"- `{o.source}/{o.endpoint}/{o.check}`: {o.reason}" for o in matrix.bypasses]
     if matrix.failures:
         lines += ["", "Failing checks:", ""]
-        lines += [f"- `{o.source}/{o.endpoint}/{o.check}`: {(o.reason or '').splitlines()[0]}" for o in matrix.failures]
+        lines += [f"- `{o.source}/{o.endpoint}/{o.check}`: {_first_line(o.reason)}" for o in matrix.failures]
     return lines
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if text and text.strip() else "—"
 
 
 def render_markdown(entries: list[SourceEntry], matrix: Matrix | None = None) -> str:
@@ -132,7 +138,7 @@ def render_markdown(entries: list[SourceEntry], matrix: Matrix | None = None) ->
         _notes(entries),
     ]
     if matrix is not None:
-        sections.append(_matrix(matrix, entries))
+        sections.append(_matrix(matrix))
     sections.append([LEGEND])
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
 

@@ -157,10 +157,26 @@ def test_conformance_matrix_from_results(kinds, tmp_path):
     )
     matrix = build_matrix(load_outcomes(results))
     markdown = render_markdown(collect({"plain_http": kinds["plain_http"]}, root=tmp_path), matrix)
-    assert "| `plain_http` | ⏭ | ❌ |" in markdown
+    assert "| `pagination.complete` | ⏭ |" in markdown and "| `resume.every_checkpoint` | ❌ |" in markdown
     assert "- `plain_http/other/pagination.complete`: single-page endpoint by design" in markdown
     assert "restarted from page 1" in markdown
     assert "## Conformance" not in without_conformance(markdown)
+
+
+def test_harness_results_schema_is_read(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text(
+        '{"schema": "conformance-results/1", "results": {"github": {'
+        '"-": {"registry": {"status": "passed", "duration_seconds": 0.1}},'
+        '"issues": {"sort.honest": {"status": "failed", "message": "rows out of order"},'
+        '"progress.safe_point": {"status": "bypassed", "reason": "one request per window by design"}}}}}'
+    )
+    outcomes = {(o.endpoint, o.check): (o.outcome, o.reason) for o in load_outcomes(results)}
+    assert outcomes == {
+        ("-", "registry"): ("pass", None),
+        ("issues", "sort.honest"): ("fail", "rows out of order"),
+        ("issues", "progress.safe_point"): ("bypass", "one request per window by design"),
+    }
 
 
 def test_malformed_results_name_the_file_and_row(tmp_path):
