@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -21,14 +23,16 @@ import pyarrow.compute as pc
 from harness.pipeline.errors import BatchConversionError, SyncTarget, first_line
 
 _FALLBACK_JSON = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"))
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 _NESTED_TYPES = (dict, list, tuple)
+_EXACT_NESTED_TYPES = frozenset(_NESTED_TYPES)
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
 
 
 def encode_json(value: Any) -> str:
     """Compact JSON; values JSON has no type for (Decimal, custom objects) become their `str()`."""
     try:
-        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
     except orjson.JSONEncodeError:
         # orjson refuses integers beyond 64 bits and deeply nested values; the stdlib encoder takes them.
         return _FALLBACK_JSON.encode(value)
@@ -42,19 +46,31 @@ def _plain_value(value: Any) -> Any:
     return value
 
 
-def _needs_plain_values(array: pa.Array) -> bool:
-    kind = array.type
-    return pa.types.is_nested(kind) or isinstance(kind, pa.BaseExtensionType)
-
-
-def _column(name: str, values: list[Any], target: SyncTarget, batch_index: int) -> pa.Array:
+def _plain_values(values: Sequence[Any]) -> list[Any]:
+    """`_plain_value` of each value, with dicts and lists encoded inline (no Python call per value)."""
     try:
-        array = pa.array(values)
-        if not _needs_plain_values(array):
-            return array
-    except _CONVERSION_ERRORS:
-        pass  # a column mixing nested and scalar values; plain values may still share a type
-    plain = [_plain_value(value) for value in values]
+        return [
+            None
+            if v is None
+            else orjson.dumps(v, default=str, option=_ORJSON_OPTIONS).decode()
+            if type(v) in _EXACT_NESTED_TYPES
+            else _plain_value(v)
+            for v in values
+        ]
+    except orjson.JSONEncodeError:
+        return [_plain_value(value) for value in values]
+
+
+def _column(name: str, values: Sequence[Any], target: SyncTarget, batch_index: int) -> pa.Array:
+    first = next((value for value in values if value is not None), None)
+    if not isinstance(first, (*_NESTED_TYPES, uuid.UUID)):
+        try:
+            array = pa.array(values)
+            if not (pa.types.is_nested(array.type) or isinstance(array.type, pa.BaseExtensionType)):
+                return array
+        except _CONVERSION_ERRORS:
+            pass  # e.g. a column mixing nested and scalar values; plain values may still share a type
+    plain = _plain_values(values)
     try:
         return pa.array(plain)
     except _CONVERSION_ERRORS as error:
@@ -65,21 +81,34 @@ def _column(name: str, values: list[Any], target: SyncTarget, batch_index: int) 
         ) from None
 
 
-def _column_names(rows: list[dict[str, Any]]) -> list[str]:
-    first_keys = rows[0].keys()
-    names = dict.fromkeys(first_keys)
+def _columns(rows: list[dict[str, Any]]) -> tuple[list[str], list[Sequence[Any]]]:
+    """Column names (the union of the rows' keys, in first-seen order) and each column's values."""
+    names = list(rows[0])
+    if names:
+        try:
+            getter = itemgetter(*names)
+            if len(names) == 1:
+                columns: list[Sequence[Any]] = [list(map(getter, rows))]
+            else:
+                columns = list(zip(*map(getter, rows), strict=True))
+            # Every row has every first-row key; equal key counts mean no row has more.
+            if sum(map(len, rows)) == len(names) * len(rows):
+                return names, columns
+        except KeyError:
+            pass
+    all_names = dict.fromkeys(names)
     for row in rows:
-        if row.keys() != first_keys:
-            names.update(dict.fromkeys(row.keys()))
-    return list(names)
+        all_names.update(dict.fromkeys(row))
+    names = list(all_names)
+    return names, [[row.get(name) for row in rows] for name in names]
 
 
 def rows_to_table(rows: list[dict[str, Any]], target: SyncTarget, batch_index: int) -> pa.Table:
     """Build a table from rows; columns are the union of every row's keys (missing values are null)."""
     if not rows:
         return pa.table({})
-    names = _column_names(rows)
-    arrays = [_column(name, [row.get(name) for row in rows], target, batch_index) for name in names]
+    names, columns = _columns(rows)
+    arrays = [_column(name, values, target, batch_index) for name, values in zip(names, columns, strict=True)]
     return pa.Table.from_arrays(arrays, names=names)
 
 

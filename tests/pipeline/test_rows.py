@@ -42,3 +42,30 @@ def test_a_column_mixing_types_is_a_one_line_error_naming_the_column():
     assert message.startswith("source 'acme', endpoint 'things': column 'amount' in batch 1")
     assert "int, str" in message
     assert "\n" not in message
+
+
+def test_only_nested_values_are_encoded_in_a_column_that_mixes_them_with_strings():
+    (batch,) = Batcher().batches([[{"v": {"a": 1}}, {"v": "plain"}, {"v": None}, {"v": [1]}]])
+    assert batch.column("v").to_pylist() == ['{"a":1}', "plain", None, "[1]"]
+
+
+def test_rows_missing_or_adding_keys_keep_every_value():
+    rows = [{"a": 1, "b": 2}, {"a": 3}, {"a": 4, "b": 5, "c": 6}, {"b": 7, "a": 8}]
+    (batch,) = Batcher().batches([rows])
+    assert batch.to_pylist() == [
+        {"a": 1, "b": 2, "c": None},
+        {"a": 3, "b": None, "c": None},
+        {"a": 4, "b": 5, "c": 6},
+        {"a": 8, "b": 7, "c": None},
+    ]
+
+
+def test_a_single_column_and_large_integers():
+    (batch,) = Batcher().batches([[{"id": 2**62}, {"id": 1}], [{"id": 3, "deep": {"big": 2**70}}]])
+    assert batch.column("id").to_pylist() == [2**62, 1, 3]
+    assert batch.column("deep").to_pylist() == [None, None, '{"big":1180591620717411303424}']
+
+
+def test_a_row_with_keys_beyond_the_first_rows_keeps_them():
+    (batch,) = Batcher().batches([[{"a": 1}, {"a": 2, "extra": "kept"}]])
+    assert batch.to_pylist() == [{"a": 1, "extra": None}, {"a": 2, "extra": "kept"}]
