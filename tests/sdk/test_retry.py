@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -47,6 +48,27 @@ def test_429_with_retry_after_seconds_waits_exactly_that_long(clock: FakeClock, 
 
 def test_429_with_an_http_date_waits_until_that_date(clock: FakeClock, mocked: responses.RequestsMock) -> None:
     mocked.get(URL, status=429, headers={"Retry-After": email.utils.formatdate(START + 42, usegmt=True)})
+    mocked.get(URL, json=[])
+
+    assert get().status_code == 200
+    assert clock.sleeps == [42.0]
+
+
+@pytest.fixture
+def local_time_far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_an_http_date_without_zone_is_read_as_gmt_whatever_the_local_zone(
+    clock: FakeClock, mocked: responses.RequestsMock, local_time_far_from_utc: None
+) -> None:
+    undeclared_zone = email.utils.formatdate(START + 42)  # "... -0000": GMT by RFC 5322, naive when parsed
+    assert undeclared_zone.endswith("-0000")
+    mocked.get(URL, status=429, headers={"Retry-After": undeclared_zone})
     mocked.get(URL, json=[])
 
     assert get().status_code == 200
@@ -242,3 +264,20 @@ def test_a_session_without_retry_makes_one_attempt(clock: FakeClock, mocked: res
 def test_a_nonsensical_policy_is_refused(settings: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         RetryPolicy(**settings)  # type: ignore[arg-type]
+
+
+def test_a_response_discarded_for_a_retry_is_closed_and_the_returned_one_is_not(
+    clock: FakeClock, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(URL, status=503, body=b"busy")
+    mocked.get(URL, body=b"a,b\n1,2\n")
+    session = make_tracked_session()
+    seen: list[requests.Response] = []
+    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(response))
+
+    returned = session.get(URL, stream=True)
+
+    assert [response.status_code for response in seen] == [503, 200]
+    assert seen[0].raw.closed is True
+    assert returned is seen[1]
+    assert returned.raw.read() == b"a,b\n1,2\n"

@@ -111,3 +111,14 @@ def test_non_text_secrets_are_scrubbed_as_text() -> None:
     assert scrub_url("https://api.acme.test/v1/accounts/98765432", [98765432, None]) == (  # type: ignore[list-item]
         f"https://api.acme.test/v1/accounts/{REDACTED}"
     )
+
+
+@given(
+    secret=SECRETS,
+    params=st.dictionaries(st.sampled_from(["q", "api_key", "page_token", "limit", "accessToken"]), SECRETS),
+)
+def test_scrubbing_twice_changes_nothing_more(secret: str, params: dict[str, str]) -> None:
+    url = requests.Request("GET", f"https://api.acme.test/v1/{secret}", params=params).prepare().url or ""
+    once = scrub_url(url, [secret])
+
+    assert scrub_url(once, [secret]) == once
