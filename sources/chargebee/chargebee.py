@@ -12,6 +12,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 
 from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE, ChargebeeEndpoint
+from sources.common.errors import ResumableStateError
 from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.rest_source import JSONResponseCursorPaginator, PageRequest, RESTClient
 from sources.common.resumable import ResumableSourceManager
@@ -137,6 +138,15 @@ def select_objects(endpoint: ChargebeeEndpoint, resource: str) -> Callable[[Any]
     return select
 
 
+def saved_request(manager: ResumableSourceManager[ChargebeeResumeConfig], resource: str) -> PageRequest | None:
+    """The next page saved by an interrupted run of this job, or None on a fresh sync."""
+    try:
+        resume = manager.load_state() if manager.can_resume() else None
+        return PageRequest.from_state(resume.next_request) if resume is not None else None
+    except ResumableStateError as exc:
+        raise ResumableStateError(f"{resource}: cannot resume from the saved position: {exc}") from None
+
+
 def iter_pages(
     api_key: str,
     site: str,
@@ -146,8 +156,7 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"chargebee {endpoint.name}"
-    resume = manager.load_state() if manager.can_resume() else None
-    resume_from = PageRequest.from_state(resume.next_request) if resume is not None else None
+    resume_from = saved_request(manager, resource)
     params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
     client = RESTClient(
         base_url(site),

@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from sources.common.errors import ResumableStateError
 from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.rest_source import JSONLinkPaginator, PageRequest, RESTClient
 from sources.common.resumable import ResumableSourceManager
@@ -147,6 +148,15 @@ def make_client(session: requests.Session, resource: str) -> RESTClient:
     )
 
 
+def saved_request(manager: ResumableSourceManager[KlaviyoResumeConfig], resource: str) -> PageRequest | None:
+    """The next page saved by an interrupted run of this job, or None on a fresh sync."""
+    try:
+        resume = manager.load_state() if manager.can_resume() else None
+        return PageRequest.from_state(resume.next_request) if resume is not None else None
+    except ResumableStateError as exc:
+        raise ResumableStateError(f"{resource}: cannot resume from the saved position: {exc}") from None
+
+
 def iter_pages(
     api_key: str,
     endpoint: KlaviyoEndpoint,
@@ -155,8 +165,7 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"klaviyo {endpoint.name}"
-    resume = manager.load_state() if manager.can_resume() else None
-    resume_from = PageRequest.from_state(resume.next_request) if resume is not None else None
+    resume_from = saved_request(manager, resource)
     params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
     client = make_client(make_session(api_key), resource)
     pages = client.paginate(

@@ -12,6 +12,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 
 from sources.common import clock
+from sources.common.errors import ResumableStateError
 from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.rest_source import JSONLinkPaginator, PageRequest, RESTClient
 from sources.common.resumable import ResumableSourceManager
@@ -141,6 +142,15 @@ def next_url_selector(endpoint: ZendeskEndpoint) -> Any:
     return lambda body: (body.get("links") or {}).get("next") if (body.get("meta") or {}).get("has_more") else None
 
 
+def saved_request(manager: ResumableSourceManager[ZendeskResumeConfig], resource: str) -> PageRequest | None:
+    """The next page saved by an interrupted run of this job, or None on a fresh sync."""
+    try:
+        resume = manager.load_state() if manager.can_resume() else None
+        return PageRequest.from_state(resume.next_request) if resume is not None else None
+    except ResumableStateError as exc:
+        raise ResumableStateError(f"{resource}: cannot resume from the saved position: {exc}") from None
+
+
 def iter_pages(
     session: requests.Session,
     subdomain: str,
@@ -150,8 +160,7 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"zendesk {endpoint.name}"
-    resume = manager.load_state() if manager.can_resume() else None
-    resume_from = PageRequest.from_state(resume.next_request) if resume is not None else None
+    resume_from = saved_request(manager, resource)
     params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
     client = RESTClient(
         base_url(subdomain),

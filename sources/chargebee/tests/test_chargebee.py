@@ -20,6 +20,9 @@ from sources.chargebee.chargebee import ChargebeeError, epoch_seconds, error_det
 from sources.chargebee.settings import ENDPOINTS
 from sources.chargebee.source import ChargebeeSource, ChargebeeSourceConfig
 from sources.common.clock import FakeClock, use_clock
+from sources.common.errors import ResumableStateError
+from sources.common.redis_client import get_redis_client
+from sources.common.resumable import resume_key
 from sources.common.typings import SourceInputs
 
 from .conftest import FIXTURES, HarServer
@@ -296,3 +299,15 @@ def test_a_body_without_the_entry_list_is_a_clear_error(
     with pytest.raises(ChargebeeError) as caught:
         list(open_items(inputs_for("customers", job_id)))
     assert str(caught.value) == f"chargebee customers: {message}"
+
+
+@pytest.mark.parametrize(
+    "stored", ["not json", '{"other": 1}', '{"next_request": "https://x"}', '{"next_request": {"params": {}}}']
+)
+def test_a_corrupt_saved_position_names_the_source_and_endpoint(job_id: str, stored: str) -> None:
+    inputs = inputs_for("customers", job_id)
+    get_redis_client().set(resume_key(inputs), stored)
+    with pytest.raises(ResumableStateError) as caught:
+        list(open_items(inputs))
+    assert str(caught.value).startswith("chargebee customers: cannot resume from the saved position: ")
+    assert "\n" not in str(caught.value)
