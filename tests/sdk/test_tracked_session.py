@@ -238,3 +238,21 @@ def test_an_observer_that_raises_does_not_break_the_request(
     assert response.status_code == 200
     assert len(records) == 1
     assert any(entry["event"] == "observer_failed" and "observer bug" in entry["error"] for entry in logs)
+
+
+def test_a_failure_while_recording_is_logged_and_the_response_still_returned(
+    mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mocked.get(f"{API}/items", json=[{"id": 1}])
+
+    def broken_scrub(url: str, secrets: object = ()) -> str:
+        raise RuntimeError("scrubber bug")
+
+    monkeypatch.setattr("sources.common.http.session.scrub_url", broken_scrub)
+    with capture_logs() as logs:
+        response = make_tracked_session().get(f"{API}/items")
+
+    assert response.json() == [{"id": 1}]
+    assert [entry for entry in logs if entry["event"] == "http_record_failed"] == [
+        {"event": "http_record_failed", "error_class": "RuntimeError", "log_level": "warning"}
+    ]

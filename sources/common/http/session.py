@@ -70,7 +70,10 @@ class TrackedHTTPAdapter(HTTPAdapter):
             raise
         finally:
             elapsed = time.perf_counter() - started
-            self._record(request, kwargs.get("timeout"), response, error, elapsed, bool(kwargs.get("stream")))
+            try:
+                self._record(request, kwargs.get("timeout"), response, error, elapsed, bool(kwargs.get("stream")))
+            except Exception as exc:  # a bug in recording must never replace the request's own outcome
+                _logger.warning("http_record_failed", error_class=type(exc).__name__)
 
     def _record(
         self,
