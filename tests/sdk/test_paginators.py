@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 import responses
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sources.common.errors import ResumableStateError
@@ -45,9 +45,7 @@ BASE = "https://api.example.test"
 Rows = list[dict[str, Any]]
 Callback = Callable[[requests.PreparedRequest], tuple[int, dict[str, str], str]]
 
-PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+PROPERTY_SETTINGS = settings(max_examples=40, deadline=None)
 
 
 def make_rows(count: int) -> Rows:
@@ -576,6 +574,7 @@ def test_a_relative_link_is_resolved_against_the_page_that_carried_it() -> None:
     assert sent[1:] == [page.request.url for page in pages[1:]]
 
 
+@settings(deadline=None)
 @given(
     url=st.text(min_size=1, max_size=40),
     method=st.sampled_from(["GET", "POST"]),
