@@ -136,7 +136,8 @@ def select_rows(endpoint: ZendeskEndpoint, resource: str) -> Callable[[Any], lis
     return select
 
 
-def next_url_selector(endpoint: ZendeskEndpoint) -> Any:
+def next_url_selector(endpoint: ZendeskEndpoint) -> Callable[[dict[str, Any]], str | None]:
+    """Exports: `after_url` until `end_of_stream`; lists: `links.next` while `meta.has_more`."""
     if endpoint.kind == "export":
         return lambda body: None if body.get("end_of_stream") else body.get("after_url")
     return lambda body: (body.get("links") or {}).get("next") if (body.get("meta") or {}).get("has_more") else None
