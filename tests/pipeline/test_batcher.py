@@ -1,7 +1,14 @@
 import pyarrow as pa
 import pytest
 
-from harness.pipeline import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Batcher, InvalidItemError, SyncTarget
+from harness.pipeline import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    BatchConversionError,
+    Batcher,
+    InvalidItemError,
+    SyncTarget,
+)
 
 
 def rows(count: int, start: int = 0) -> list[dict]:
@@ -78,3 +85,15 @@ def test_invalid_items_name_the_source_endpoint_and_item(item, expected):
 def test_non_positive_thresholds_are_rejected():
     with pytest.raises(ValueError, match="max_rows=0"):
         Batcher(max_rows=0)
+
+
+def test_a_column_whose_type_changes_between_conversion_chunks_is_named():
+    batcher = Batcher(max_rows=1000, target=SyncTarget("acme", "things"))
+    with pytest.raises(BatchConversionError, match=r"do not share column types: .*Field a has incompatible types"):
+        list(batcher.batches([[{"a": 1}] * 100, [{"a": "x"}] * 100]))
+
+
+def test_ints_and_floats_in_different_chunks_share_a_float_column():
+    (batch,) = Batcher(max_rows=1000).batches([[{"a": 1}] * 100, [{"a": 2.5}] * 100])
+    assert batch.schema.field("a").type == pa.float64()
+    assert batch.column("a").to_pylist() == [1.0] * 100 + [2.5] * 100
