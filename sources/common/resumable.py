@@ -7,6 +7,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import redis
 import structlog
@@ -40,7 +41,9 @@ class StateLoaded:
 
 
 def resume_key(inputs: SourceInputs) -> str:
-    return f"{KEY_PREFIX}:{inputs.team_id}:{inputs.job_id}:{inputs.schema_id}"
+    """`warehouse_sources:resume:<team>:<job>:<schema>`; a `:` inside an id is escaped so ids never collide."""
+    parts = (str(inputs.team_id), inputs.job_id, inputs.schema_id)
+    return ":".join([KEY_PREFIX, *(quote(part, safe="") for part in parts)])
 
 
 class ResumableSourceManager(Generic[ResumableData]):

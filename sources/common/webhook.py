@@ -27,13 +27,23 @@ def default_webhook_dir() -> Path | None:
     return Path(value) if value else None
 
 
+def _path_part(value: object, name: str) -> str:
+    """One folder name: an id that could climb out of the webhook directory is refused."""
+    text = str(value)
+    if not text or text in (".", "..") or "/" in text or "\\" in text or "\0" in text:
+        raise ValueError(f"webhook folder: {name} {text!r} cannot be used as a folder name")
+    return text
+
+
 class WebhookSourceManager:
     """Rows the vendor pushed for one schema, as pyarrow tables, one per pending file."""
 
     def __init__(self, inputs: SourceInputs, base_dir: Path | None = None) -> None:
         self.inputs = inputs
         root = base_dir or inputs.webhook_dir or default_webhook_dir()
-        self.folder = root / str(inputs.team_id) / inputs.schema_id if root else None
+        self.folder = (
+            root / _path_part(inputs.team_id, "team_id") / _path_part(inputs.schema_id, "schema_id") if root else None
+        )
 
     def pending_files(self) -> list[Path]:
         if self.folder is None or not self.folder.is_dir():

@@ -13,6 +13,8 @@ from typing import Optional
 
 import pytest
 import redis
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from sources.common import events
 from sources.common.errors import ResumableStateError, StateStoreUnavailableError
@@ -317,3 +319,16 @@ def test_text_that_is_not_a_datetime_in_a_datetime_field_is_a_state_error(redis_
         ResumableStateError, match=r"does not fit Window: field 'since' should be a datetime, found 'yesterday'"
     ):
         window_manager().load_state()
+
+
+IDS = st.text(alphabet="ab:%-", max_size=4)
+
+
+@given(first=st.tuples(st.integers(0, 3), IDS, IDS), second=st.tuples(st.integers(0, 3), IDS, IDS))
+@example(first=(1, "a:b", "c"), second=(1, "a", "b:c"))
+@example(first=(1, "a%3Ab", "c"), second=(1, "a:b", "c"))
+def test_different_jobs_never_share_a_key(first: tuple[int, str, str], second: tuple[int, str, str]) -> None:
+    def key(ids: tuple[int, str, str]) -> str:
+        return resume_key(SourceInputs(schema_name="s", team_id=ids[0], job_id=ids[1], schema_id=ids[2]))
+
+    assert (key(first) == key(second)) == (first == second)

@@ -115,3 +115,11 @@ def test_the_directory_comes_from_inputs_then_the_environment(
     assert from_env.has_pending() is True
     assert from_inputs.folder == webhook_root / "x" / "7" / "schema-9"
     assert from_inputs.has_pending() is False
+
+
+@pytest.mark.parametrize("schema_id", ["..", "../../etc", "a/b", "a\\b", ""])
+def test_an_id_that_would_leave_the_webhook_folder_is_refused(webhook_root: Path, schema_id: str) -> None:
+    hostile = SourceInputs(schema_name="charges", team_id=7, job_id="j", schema_id=schema_id)
+
+    with pytest.raises(ValueError, match=r"^webhook folder: schema_id .* cannot be used as a folder name$"):
+        WebhookSourceManager(hostile, base_dir=webhook_root)
