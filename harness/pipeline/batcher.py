@@ -111,6 +111,8 @@ class Batcher:
             return
         rows, self._pending = self._pending, []
         table = rows_to_table(rows, self.target, self._batches_out + 1)
+        if not table.num_rows:
+            return  # rows without any key hold nothing to write
         sizes = row_sizes(table)
         total = pc.sum(sizes).as_py() or 0
         self._converted.append((table, sizes))

@@ -220,7 +220,10 @@ def _vectorized_partitions(column: pa.ChunkedArray, spec: PartitionSpec) -> pa.C
         smallest = pc.min(column).as_py()
         if smallest is not None and smallest < 0:
             return None  # Arrow's integer division truncates; Python's floors
-        buckets = pc.divide(column.cast(pa.int64()), spec.size or 1).cast(pa.string())
+        try:
+            buckets = pc.divide(column.cast(pa.int64()), spec.size or 1).cast(pa.string())
+        except pa.ArrowInvalid:
+            return None  # unsigned values beyond int64
         return pc.fill_null(buckets, NULL_PARTITION)
     return None
 

@@ -1,3 +1,5 @@
+import datetime as dt
+import decimal
 import subprocess
 import sys
 import textwrap
@@ -49,3 +51,22 @@ def test_write_and_read_in_a_fresh_process_exits_cleanly(tmp_path):
         done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.strip() == "read ok"
+
+
+def test_read_table_round_trips_column_types(tmp_path, make_response, make_inputs):
+    table = pa.table(
+        {
+            "id": pa.array([1, 2], pa.int64()),
+            "naive": pa.array([dt.datetime(2024, 3, 5, 14), None], pa.timestamp("us")),
+            "aware": pa.array([dt.datetime(2024, 3, 5, 14, tzinfo=dt.UTC), None], pa.timestamp("us", tz="UTC")),
+            "day": pa.array([dt.date(2024, 3, 5), None], pa.date32()),
+            "amount": pa.array([decimal.Decimal("1.25"), None], pa.decimal128(10, 2)),
+            "flag": pa.array([True, None]),
+            "blob": pa.array([b"\x00\x01", None]),
+        }
+    )
+    run(make_response([table], partition_mode="md5", partition_count=2), make_inputs(), tmp_path)
+    read = read_table(tmp_path).sort_by("id")
+    for field in table.schema:
+        assert read.schema.field(field.name).type == field.type, field.name
+        assert read.column(field.name).to_pylist() == table.column(field.name).to_pylist(), field.name
