@@ -31,7 +31,9 @@ def check(ctx: CheckContext) -> None:
     scenario = need_scenario(ctx, "earliest", "last_value and earliest_value set: scrolling older rows")
     kind = field_type(ctx, scenario.incremental_field)
     earliest = scenario.earliest_value
-    record = ctx.run(RunSpec("earliest"))
+    record = ctx.runs.run(ctx.endpoint, RunSpec("earliest"))
+    if record.egress:
+        ctx.require_clean(record)
     if earliest is None:
         ctx.fail(
             "the earliest scenario to set earliest_value",
@@ -46,6 +48,7 @@ def check(ctx: CheckContext) -> None:
             "with sort_mode='desc', request rows older than inputs.db_incremental_field_earliest_value first, then "
             "rows newer than db_incremental_field_last_value",
         )
+    ctx.require_clean(record)
     moved = shifted(earliest, kind, PROBE_SHIFT_DAYS)
     probed = ctx.runs.run(
         ctx.endpoint,

@@ -1,0 +1,51 @@
+"""Fixture roots for the Acme sources: the good one, and each known-bad one registered under its own type."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from acme_vendor.dataset import AcmeData
+from acme_vendor.known_bad import KNOWN_BAD
+from acme_vendor.recording import record
+from acme_vendor.source import AcmeSource
+from sources.common.registry import SourceRegistry
+
+GOOD = "acme"
+ALL_SOURCES = (AcmeSource, *{bad.source for bad in KNOWN_BAD})
+
+
+@contextlib.contextmanager
+def registered() -> Iterator[None]:
+    """Register the Acme sources for the duration of the block only."""
+    for source in ALL_SOURCES:
+        SourceRegistry.register(source)
+    try:
+        yield
+    finally:
+        for source in ALL_SOURCES:
+            SourceRegistry.unregister(source.source_type.fget(None))  # type: ignore[attr-defined]
+
+
+def copy_fixtures(good_dir: Path, source_type: str, out_dir: Path) -> Path:
+    """The good source's recording, claimed by `source_type` (a regression after the fixtures were recorded)."""
+    shutil.copytree(good_dir, out_dir, ignore=shutil.ignore_patterns("manifest.toml"))
+    manifest = (good_dir / "manifest.toml").read_text()
+    (out_dir / "manifest.toml").write_text(manifest.replace(f'source = "{GOOD}"', f'source = "{source_type}"', 1))
+    return out_dir
+
+
+def build_root(data: AcmeData, root: Path) -> Path:
+    """Record the good source and every known-bad one under `root/<source_type>/`."""
+    good_dir = record(GOOD, data, root / GOOD)
+    for bad in KNOWN_BAD:
+        target = root / bad.source_type
+        if target.exists():
+            continue
+        if bad.recorded_with_itself:
+            record(bad.source_type, data, target)
+        else:
+            copy_fixtures(good_dir, bad.source_type, target)
+    return root

@@ -1,0 +1,357 @@
+"""Known-bad Acme sources: each is the good source with ONE bug the field really sees.
+
+`KNOWN_BAD` pairs each with the check that must fail it, the endpoint it is run on, a phrase the failure
+message must contain, and whether its fixtures are recorded with its own (buggy) code — what an author would
+do — or with the good source's (a regression that slipped in after the fixtures were recorded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
+from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
+from sources.common.fields import SourceFieldInputConfigType
+from sources.common.rest_source import PageRequest, RESTClient
+from sources.common.retry import RETRYABLE_STATUSES, RetryPolicy
+from sources.common.typings import SortMode, SourceInputs
+
+
+class SavesStateBeforeYield(AcmeSource):
+    """Saves the next page's position before handing the page over: a crash loses that page."""
+
+    source_type = constant("acme_state_before_yield")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        state = manager.load_state() if manager.can_resume() else None
+        phase, params = phases[0]
+        resume_from = None
+        if state is not None:
+            resume_from = PageRequest.from_state(state.request)
+        for page in client.paginate(
+            endpoint.path,
+            params=params,
+            paginator=self.paginator(endpoint),
+            data_selector=self.selector(endpoint),
+            resume_from=resume_from,
+        ):
+            if page.next_request is not None:
+                manager.save_state(AcmeResume(phase, page.next_request.to_state()))
+            yield page.items
+
+
+class RestartsFromPageOne(AcmeSource):
+    """Saves its position after every page but never loads it: a resumed sync starts over."""
+
+    source_type = constant("acme_restarts_from_page_one")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        phase, params = phases[0]
+        for page in client.paginate(
+            endpoint.path, params=params, paginator=self.paginator(endpoint), data_selector=self.selector(endpoint)
+        ):
+            yield page.items
+            if page.next_request is not None:
+                manager.save_state(AcmeResume(phase, page.next_request.to_state()))
+
+
+class ClientSideFilter(AcmeSource):
+    """'Incremental' by paging through everything and dropping rows older than the watermark."""
+
+    source_type = constant("acme_client_side_filter")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        if endpoint.name != "tickets":
+            return super().phases(config, inputs, endpoint)
+        field = self.chosen_field(inputs, endpoint)
+        return [("tickets", {"limit": config.page_size, "sort_by": field, "order": "asc"})]
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        floor = self._floor if endpoint.name == "tickets" else None
+        for rows in super().pages(client, endpoint, phases, manager):
+            yield [row for row in rows if floor is None or row["updated_at"] >= floor]
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        last = inputs.db_incremental_field_last_value
+        self._floor = format_instant(last) if inputs.should_use_incremental_field and last is not None else None
+        yield from super().items(config, manager, inputs, endpoint)
+
+
+class PartitionsOnUpdatedAt(AcmeSource):
+    """Partitions tickets by updated_at: a changed ticket moves partition and is stored twice."""
+
+    source_type = constant("acme_partitions_on_updated_at")
+
+    def partition_key(self, endpoint: AcmeEndpoint) -> str:
+        return "updated_at" if endpoint.name == "tickets" else endpoint.partition_key
+
+
+class RequestsGetOutsideTrackedSession(AcmeSource):
+    """Fetches agents with the module-level requests.get: no tracked-transport record, no retry, no job context."""
+
+    source_type = constant("acme_requests_get")
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        if endpoint.name != "agents":
+            yield from super().items(config, manager, inputs, endpoint)
+            return
+        url: str | None = f"{BASE_URL}/agents?page=1&per_page={config.page_size}"
+        while url:
+            response = requests.get(url, headers={"Authorization": f"Bearer {config.api_token}"}, timeout=30)
+            response.raise_for_status()
+            yield response.json()
+            url = response.links.get("next", {}).get("url")
+
+
+class FollowsFirstPageForever(AcmeSource):
+    """Copies the cursor into a fresh dict each loop, so every request is the first page again."""
+
+    source_type = constant("acme_first_page_forever")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        _phase, params = phases[0]
+        session = client.session
+        while True:
+            request_params = dict(params)
+            response = session.get(f"{BASE_URL}{endpoint.path}", params=request_params)
+            response.raise_for_status()
+            body = response.json()
+            rows = body["data"]
+            yield rows
+            if not body["has_more"] or not rows:
+                return
+            next_params = dict(request_params)
+            next_params["starting_after"] = rows[-1]["id"]  # never read back: the loop rebuilds from `params`
+
+
+class IgnoresHasMore(AcmeSource):
+    """Keeps asking for the page after the last one until it comes back empty."""
+
+    source_type = constant("acme_ignores_has_more")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        _phase, params = phases[0]
+        request_params = dict(params)
+        while True:
+            response = client.session.get(f"{BASE_URL}{endpoint.path}", params=request_params)
+            response.raise_for_status()
+            rows = response.json()["data"]
+            if not rows:
+                return
+            yield rows
+            request_params = {**request_params, "starting_after": rows[-1]["id"]}
+
+
+class IgnoresIncrementalField(AcmeSource):
+    """Always filters on the first advertised field, whatever the user picked."""
+
+    source_type = constant("acme_ignores_incremental_field")
+
+    def chosen_field(self, inputs: SourceInputs, endpoint: AcmeEndpoint) -> str:
+        return INCREMENTAL_FIELDS[endpoint.name][0]
+
+
+class WrongSortMode(AcmeSource):
+    """Declares ascending order but never asks for it: the API's default is newest first."""
+
+    source_type = constant("acme_wrong_sort_mode")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {k: v for k, v in params.items() if k != "order"}) for name, params in phases]
+
+    def sort_mode(self, endpoint: AcmeEndpoint) -> SortMode:
+        return "asc"
+
+
+class NoTimeout(AcmeSource):
+    """Builds its session with timeout=None."""
+
+    source_type = constant("acme_no_timeout")
+    timeout = None
+
+
+class RetriesUnauthorizedForever(AcmeSource):
+    """Treats 401 as transient and retries it (practically) forever."""
+
+    source_type = constant("acme_retries_401")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=10_000, retry_statuses=RETRYABLE_STATUSES | {401, 403})
+
+
+class SleepsADayOn429(AcmeSource):
+    """Raised the Retry-After ceiling so high that a 429 asking for a day is slept through."""
+
+    source_type = constant("acme_sleeps_a_day")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(max_retry_after=10**7)
+
+
+class DuplicateKeysAcrossPages(AcmeSource):
+    """Offset arithmetic off by one: each page starts with the previous page's last row again."""
+
+    source_type = constant("acme_duplicate_keys")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        previous_last = None
+        for rows in super().pages(client, endpoint, phases, manager):
+            yield ([previous_last] if previous_last is not None else []) + rows
+            previous_last = rows[-1] if rows else previous_last
+
+
+class TokenNotPassword(AcmeSource):
+    """Declares the API token as a plain text field: it is shown and logged."""
+
+    source_type = constant("acme_token_not_password")
+    token_field_type = SourceFieldInputConfigType.TEXT
+
+
+class WebhookRowsNotYielded(AcmeSource):
+    """Advertises webhooks for tickets but never reads the webhook folder."""
+
+    source_type = constant("acme_webhook_rows_dropped")
+
+    def webhook_items(self, inputs: SourceInputs) -> Iterator[Any]:
+        return iter(())
+
+
+class IgnoresEarliestValue(AcmeSource):
+    """A newest-first endpoint that only ever asks for rows newer than the watermark."""
+
+    source_type = constant("acme_ignores_earliest")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        if endpoint.name == "events":
+            inputs = dataclasses.replace(inputs, db_incremental_field_earliest_value=None)
+        return super().phases(config, inputs, endpoint)
+
+
+class NoNonRetryableErrors(AcmeSource):
+    """Maps no error to non-retryable: a revoked token is retried by the platform again and again."""
+
+    source_type = constant("acme_no_non_retryable_errors")
+
+    def get_non_retryable_errors(self) -> dict[str, str | None]:
+        return {}
+
+
+class RejectsForbiddenAtCreate(AcmeSource):
+    """Refuses a token at source-create because one endpoint answers 403."""
+
+    source_type = constant("acme_rejects_403_at_create")
+
+    def forbidden(self, schema_name: str | None) -> tuple[bool, str | None]:
+        return False, "Forbidden"
+
+
+class CollectsAllPagesFirst(AcmeSource):
+    """Buffers every page and yields once at the end: no safe point until the whole endpoint is read."""
+
+    source_type = constant("acme_collects_all_pages")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        rows: list[dict[str, Any]] = []
+        for page in super().pages(client, endpoint, phases, manager):
+            rows.extend(page)
+        yield rows
+
+
+class SwallowsServerErrors(AcmeSource):
+    """Treats a failed page as the end of the data and ends the sync 'successfully'."""
+
+    source_type = constant("acme_swallows_5xx")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        try:
+            yield from super().pages(client, endpoint, phases, manager)
+        except requests.HTTPError:
+            return
+
+
+class PhonesHomeWithUrllib(AcmeSource):
+    """Checks the vendor status page with urllib before syncing: a connection around the tracked transport."""
+
+    source_type = constant("acme_urllib_egress")
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen("https://status.acme-helpdesk.test/api/v2/status.json", timeout=5)
+        yield from super().items(config, manager, inputs, endpoint)
+
+
+class AdvertisesMissingField(AcmeSource):
+    """Settings typo: advertises `updated` as an incremental field; rows carry `updated_at`."""
+
+    source_type = constant("acme_advertises_missing_field")
+
+    def get_schemas(self, config: AcmeConfig, team_id: int, with_counts: bool = False) -> list[Any]:
+        from sources.common.base import IncrementalField
+
+        schemas = super().get_schemas(config, team_id, with_counts)
+        typo = IncrementalField(label="Updated", type="datetime", field="updated", field_type="datetime")
+        return [
+            dataclasses.replace(schema, incremental_fields=[typo, *schema.incremental_fields[1:]])
+            if schema.name == "tickets"
+            else schema
+            for schema in schemas
+        ]
+
+
+class LooksBackADay(AcmeSource):
+    """Sends the watermark minus a day 'to be safe': a watermark after all data still returns the last rows."""
+
+    source_type = constant("acme_looks_back_a_day")
+
+    def watermark(self, value: Any) -> str:
+        moment = dt.datetime.fromisoformat(format_instant(value).replace("Z", "+00:00"))
+        return format_instant(moment - dt.timedelta(days=1))
+
+
+@dataclasses.dataclass(frozen=True)
+class KnownBad:
+    source: type[AcmeSource]
+    check: str
+    endpoint: str | None
+    phrase: str
+    recorded_with_itself: bool = False
+
+    @property
+    def source_type(self) -> str:
+        return self.source.source_type.fget(None)  # type: ignore[attr-defined]
+
+
+KNOWN_BAD: tuple[KnownBad, ...] = (
+    KnownBad(TokenNotPassword, "registry", None, "PASSWORD", recorded_with_itself=True),
+    KnownBad(RejectsForbiddenAtCreate, "credentials", None, "403 accepted at source-create"),
+    KnownBad(FollowsFirstPageForever, "pagination.complete", "tickets", "same URL twice"),
+    KnownBad(IgnoresHasMore, "pagination.complete", "tickets", "the sync to stop after the last page"),
+    KnownBad(PhonesHomeWithUrllib, "pagination.complete", "tickets", "status.acme-helpdesk.test"),
+    KnownBad(DuplicateKeysAcrossPages, "rows.primary_key", "agents", "each primary key once per sync"),
+    KnownBad(AdvertisesMissingField, "rows.shape", "tickets", "has no 'updated'", recorded_with_itself=True),
+    KnownBad(WrongSortMode, "sort.honest", "tickets", "comes after row", recorded_with_itself=True),
+    KnownBad(NoTimeout, "transport.timeout", "tickets", "timeout=None", recorded_with_itself=True),
+    KnownBad(CollectsAllPagesFirst, "progress.safe_point", "tickets", "without a yield"),
+    KnownBad(SavesStateBeforeYield, "resume.every_checkpoint", "tickets", "before batch"),
+    KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
+    KnownBad(ClientSideFilter, "incremental.server_filter", "tickets", "client-side", recorded_with_itself=True),
+    KnownBad(IgnoresIncrementalField, "incremental.honours_field", "tickets", "INCREMENTAL_FIELDS"),
+    KnownBad(LooksBackADay, "incremental.future", "tickets", "zero rows", recorded_with_itself=True),
+    KnownBad(IgnoresEarliestValue, "incremental.desc_earliest", "events", "older than earliest_value"),
+    KnownBad(PartitionsOnUpdatedAt, "partition.stable", "tickets", "partition"),
+    KnownBad(RequestsGetOutsideTrackedSession, "transport.tracked", "agents", "no tracked-transport record"),
+    KnownBad(SleepsADayOn429, "faults.rate_limit", "tickets", "instead of sleeping"),
+    KnownBad(SwallowsServerErrors, "faults.transient", "tickets", "without error"),
+    KnownBad(NoTimeout, "faults.stall", "agents", "would hang", recorded_with_itself=True),
+    KnownBad(RetriesUnauthorizedForever, "faults.auth", "tickets", "no retry of a 401"),
+    KnownBad(NoNonRetryableErrors, "faults.auth", "agents", "match a key of get_non_retryable_errors"),
+    KnownBad(WebhookRowsNotYielded, "webhook.merge", "tickets", "never yielded"),
+)

@@ -1,0 +1,140 @@
+"""The Acme Helpdesk API, simulated: what it answers to a request, with its real filter, sort and paging rules.
+
+- `GET /v1/me`: the account and the token's scopes (the credential probe).
+- `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
+  default **desc**), `updated_since` / `created_since` (ISO, inclusive), `starting_after` (a ticket id).
+  Body `{"data": [...], "has_more": bool}`.
+- `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
+- `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), `cursor` (opaque).
+  Body `{"events": [...], "next_cursor": str | null}`.
+Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+
+from acme_vendor.dataset import AcmeData, parse
+from harness.record import SimulatedResponse
+
+BASE_URL = "https://api.acme-helpdesk.test/v1"
+TOKEN = "fake-acme-token-0001"
+RATE_HEADERS = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "599", "Content-Type": "application/json"}
+UNAUTHORIZED_BODY = {"error": {"code": "unauthorized", "message": "Invalid API token"}}
+FORBIDDEN_BODY = {"error": {"code": "forbidden", "message": "Token lacks the required scope"}}
+MAX_LIMIT = 100
+
+
+def _error(status: int, code: str, message: str) -> SimulatedResponse:
+    return SimulatedResponse(status, {"error": {"code": code, "message": message}}, dict(RATE_HEADERS))
+
+
+def _params(request: requests.PreparedRequest, allowed: set[str]) -> dict[str, str] | SimulatedResponse:
+    params = dict(parse_qsl(urlsplit(request.url or "").query, keep_blank_values=True))
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        return _error(400, "invalid_param", f"Unknown parameter: {unknown[0]}")
+    return params
+
+
+def _limit(params: dict[str, str], default: int) -> int:
+    return max(1, min(MAX_LIMIT, int(params.get("limit", default))))
+
+
+def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
+    sort_by = params.get("sort_by", "created_at")
+    order = params.get("order", "desc")
+    if sort_by not in ("created_at", "updated_at") or order not in ("asc", "desc"):
+        return _error(400, "invalid_param", f"Cannot sort by {sort_by!r} {order!r}")
+    rows = data.tickets
+    for field in ("updated_at", "created_at"):
+        since = params.get(f"{field.split('_')[0]}_since")
+        if since is not None:
+            try:
+                floor = parse(since)
+            except ValueError:
+                return _error(400, "invalid_param", f"{field.split('_')[0]}_since is not an ISO 8601 time")
+            rows = [row for row in rows if parse(row[field]) >= floor]
+    rows = sorted(rows, key=lambda row: (row[sort_by], row["id"]), reverse=order == "desc")
+    after = params.get("starting_after")
+    if after is not None:
+        ids = [row["id"] for row in rows]
+        if after not in ids:
+            return _error(400, "invalid_param", f"No such ticket: {after}")
+        rows = rows[ids.index(after) + 1 :]
+    limit = _limit(params, 10)
+    return SimulatedResponse(200, {"data": rows[:limit], "has_more": len(rows) > limit}, dict(RATE_HEADERS))
+
+
+def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
+    page = int(params.get("page", 1))
+    per_page = max(1, min(MAX_LIMIT, int(params.get("per_page", 10))))
+    start = (page - 1) * per_page
+    rows = data.agents[start : start + per_page]
+    headers = dict(RATE_HEADERS)
+    last = max(1, -(-len(data.agents) // per_page))
+    links = []
+    if page < last:
+        links.append(f'<{BASE_URL}/agents?{urlencode({"page": page + 1, "per_page": per_page})}>; rel="next"')
+    links.append(f'<{BASE_URL}/agents?{urlencode({"page": last, "per_page": per_page})}>; rel="last"')
+    headers["Link"] = ", ".join(links)
+    return SimulatedResponse(200, rows, headers)
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
+    rows = sorted(data.events, key=lambda row: (row["occurred_at"], row["id"]), reverse=True)
+    try:
+        if "since" in params:
+            rows = [row for row in rows if parse(row["occurred_at"]) >= parse(params["since"])]
+        if "before" in params:
+            rows = [row for row in rows if parse(row["occurred_at"]) < parse(params["before"])]
+    except ValueError:
+        return _error(400, "invalid_param", "since / before must be ISO 8601 times")
+    offset = 0
+    if "cursor" in params:
+        try:
+            offset = int(json.loads(base64.urlsafe_b64decode(params["cursor"]))["o"])
+        except (ValueError, KeyError, TypeError):
+            return _error(400, "invalid_cursor", "Malformed cursor")
+    limit = _limit(params, 10)
+    page = rows[offset : offset + limit]
+    more = offset + limit < len(rows)
+    body = {"events": page, "next_cursor": _cursor(offset + limit) if more else None}
+    return SimulatedResponse(200, body, dict(RATE_HEADERS))
+
+
+def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
+    def respond(request: requests.PreparedRequest) -> SimulatedResponse:
+        if request.headers.get("Authorization") != f"Bearer {token}":
+            return SimulatedResponse(401, UNAUTHORIZED_BODY, dict(RATE_HEADERS))
+        path = urlsplit(request.url or "").path
+        routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
+            "/v1/tickets": (
+                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after"},
+                _tickets,
+            ),
+            "/v1/agents": ({"page", "per_page"}, _agents),
+            "/v1/events": ({"limit", "since", "before", "cursor"}, _events),
+        }
+        if path == "/v1/me":
+            body: Any = {"id": "acct_1", "name": "Acme Outdoors", "scopes": ["tickets", "agents", "events"]}
+            return SimulatedResponse(200, body, dict(RATE_HEADERS))
+        if path not in routes:
+            return _error(404, "not_found", f"No route {path}")
+        allowed, handler = routes[path]
+        params = _params(request, allowed)
+        if isinstance(params, SimulatedResponse):
+            return params
+        return handler(data, params)
+
+    return respond

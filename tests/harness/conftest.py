@@ -1,0 +1,39 @@
+"""Fixtures for the harness's own tests: the Acme sources registered for the session and their recorded fixtures."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+sys.path.insert(0, str(Path(__file__).parent))  # the acme_vendor helper package
+
+from acme_vendor.corpus import build_root, registered
+from acme_vendor.dataset import AcmeData
+
+from harness import api
+from sources.common.redis_client import set_redis_client
+
+
+@pytest.fixture(scope="session")
+def acme_registered() -> Iterator[None]:
+    with registered():
+        yield
+
+
+@pytest.fixture(scope="session")
+def acme_root(
+    tmp_path_factory: pytest.TempPathFactory, embedded_redis: redis.Redis, acme_registered: None
+) -> Iterator[Path]:
+    """Fixtures for the good Acme source and every known-bad one, recorded once per session."""
+    root = tmp_path_factory.mktemp("acme-fixtures")
+    set_redis_client(embedded_redis)
+    try:
+        build_root(AcmeData.generate(), root)
+    finally:
+        set_redis_client(None)
+    yield root
+    api.forget(root)

@@ -1,0 +1,45 @@
+"""Every check is proven to fail: each known-bad Acme source is failed by the intended check with the intended
+message, and the good Acme source passes every check the suite collects for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from acme_vendor.corpus import GOOD
+from acme_vendor.known_bad import KNOWN_BAD, KnownBad
+
+from harness.api import list_cases, run_check
+from harness.checks import CHECKS
+
+
+@pytest.mark.parametrize("bad", KNOWN_BAD, ids=lambda bad: f"{bad.source_type}-{bad.check}")
+def test_known_bad_source_is_failed_by_the_intended_check(bad: KnownBad, acme_root: Path) -> None:
+    verdict = run_check(bad.source_type, bad.endpoint, bad.check, fixtures_root=acme_root)
+
+    assert verdict.status == "failed", f"{bad.source.__name__} passed {bad.check}"
+    message = verdict.message or ""
+    assert message.startswith(f"{bad.source_type}/{bad.endpoint or '-'} [{bad.check}]: expected ")
+    assert bad.phrase in message
+    assert "\n  evidence: " in message and "\n  fix: " in message
+
+
+@pytest.mark.parametrize("bad", KNOWN_BAD, ids=lambda bad: f"{bad.source_type}-{bad.check}")
+def test_the_same_check_passes_the_good_source(bad: KnownBad, acme_root: Path) -> None:
+    verdict = run_check(GOOD, bad.endpoint, bad.check, fixtures_root=acme_root)
+
+    assert verdict.passed, verdict.message
+
+
+def test_every_check_has_a_known_bad_source() -> None:
+    covered = {bad.check for bad in KNOWN_BAD}
+
+    assert sorted(set(CHECKS) - covered) == []
+
+
+def test_the_good_source_is_collected_for_every_check_and_passes_them_all(acme_root: Path) -> None:
+    cases = list_cases([GOOD], fixtures_root=acme_root)
+    verdicts = [run_check(case.source_type, case.endpoint, case.check_id, fixtures_root=acme_root) for case in cases]
+
+    assert {case.check_id for case in cases} == set(CHECKS)
+    assert [verdict.message for verdict in verdicts if not verdict.passed] == []
