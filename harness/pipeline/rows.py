@@ -119,17 +119,14 @@ def row_sizes(table: pa.Table) -> pa.Array:
     """
     rows = table.num_rows
     fixed = 0
-    sizes = pa.array([0] * rows, type=pa.int64()) if rows else pa.array([], type=pa.int64())
+    sizes = pa.repeat(pa.scalar(0, pa.int64()), rows)
     for column in table.columns:
         kind = column.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
-            lengths = pc.fill_null(pc.binary_length(column), 0).cast(pa.int64())
-            sizes = pc.add(sizes, lengths)
+            sizes = pc.add(sizes, pc.fill_null(pc.binary_length(column), 0).cast(pa.int64()))
         elif pa.types.is_boolean(kind):
             fixed += 1
-        elif pa.types.is_null(kind):
-            continue
-        else:
+        elif not pa.types.is_null(kind):
             try:
                 fixed += kind.byte_width
             except ValueError:
