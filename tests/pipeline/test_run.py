@@ -123,3 +123,12 @@ def test_a_resync_with_changed_non_key_fields_updates_rows_in_place(
     after = read_table(path).to_pylist()
     assert {row["id"]: row[PARTITION_COLUMN] for row in after} == before
     assert sorted((row["id"], row["name"]) for row in after) == list(enumerate(renamed))
+
+
+def test_a_run_without_rows_writes_no_table_and_a_later_run_creates_it(tmp_path, make_response, make_inputs):
+    empty = run(make_response([[], []]), make_inputs("created_at"), tmp_path)
+    assert (empty.rows_written, empty.batches) == (0, 0)
+    assert not (tmp_path / "_delta_log").exists()
+    later = run(make_response(customer_pages(4)), make_inputs("created_at"), tmp_path)
+    assert later.rows_written == 4
+    assert [row["id"] for row in snapshot(tmp_path)] == [0, 1, 2, 3]
