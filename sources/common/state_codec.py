@@ -2,7 +2,8 @@
 
 JSON has no datetime, so one is stored as ISO-8601 text and turned back into a datetime on load when the
 dataclass field is annotated as one (`datetime`, `date`, `Decimal`, `UUID`, or an optional of them); a list
-comes back as a tuple where the field is annotated as a tuple. A value
+comes back as a tuple where the field is annotated as a tuple. On load each value is checked against its
+field's annotation, so the state of another source that happens to use the same field names is refused. A value
 JSON cannot hold faithfully (a set, an arbitrary object) is refused when saving, not turned into text that
 would come back as a different type.
 """
@@ -37,24 +38,32 @@ def dumps_state(payload: dict[str, Any]) -> str:
     return json.dumps(payload, default=_encode)
 
 
-def _restorable_type(annotation: Any) -> type | None:
-    """`datetime` for `datetime`, `datetime | None`, `Optional[datetime]`; None for anything else."""
-    candidates = (
-        typing.get_args(annotation)
-        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
-        else (annotation,)
-    )
-    found = [candidate for candidate in candidates if candidate in _RESTORABLE]
-    return found[0] if len(found) == 1 else None
+def _alternatives(annotation: Any) -> tuple[Any, ...]:
+    """`(int, None)` for `int | None` or `Optional[int]`; `(int,)` for `int`."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return typing.get_args(annotation)
+    return (annotation,)
 
 
-def _is_tuple(annotation: Any) -> bool:
-    return annotation is tuple or typing.get_origin(annotation) is tuple
+def _base(kind: Any) -> Any:
+    return typing.get_origin(kind) or kind
 
 
-def _restore(kind: type, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
+def _fits(kind: Any, value: Any) -> bool:
+    """Whether `value` is of `kind`; kinds JSON cannot tell apart (Literal, Any, classes) always fit."""
+    kind = _base(kind)
+    if kind is type(None):
+        return value is None
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind in (int, float):
+        return isinstance(value, int if kind is int else int | float) and not isinstance(value, bool)
+    if kind in (str, list, dict, tuple) or kind in _RESTORABLE:
+        return isinstance(value, kind)
+    return True
+
+
+def _restore(kind: type, value: str) -> Any:
     if kind is datetime.datetime:
         return datetime.datetime.fromisoformat(value)
     if kind is datetime.date:
@@ -62,10 +71,27 @@ def _restore(kind: type, value: Any) -> Any:
     return kind(value)
 
 
-def restore_types(data_class: type, payload: dict[str, Any]) -> dict[str, Any]:
-    """`payload` with ISO text turned back into the datetime/date/Decimal/UUID its field is annotated as.
+def _restore_field(name: str, annotation: Any, value: Any) -> Any:
+    alternatives = _alternatives(annotation)
+    restorable = [kind for kind in alternatives if kind in _RESTORABLE]
+    if isinstance(value, str) and len(restorable) == 1 and str not in alternatives:
+        try:
+            value = _restore(restorable[0], value)
+        except (ValueError, decimal.InvalidOperation):
+            raise ValueError(f"field {name!r} should be a {restorable[0].__name__}, found {value!r:.80}") from None
+    if isinstance(value, list) and any(_base(kind) is tuple for kind in alternatives):
+        value = tuple(value)
+    if not any(_fits(kind, value) for kind in alternatives):
+        shown = " | ".join(getattr(kind, "__name__", str(kind)) for kind in alternatives)
+        raise ValueError(f"field {name!r} should be of type {shown}, found {value!r:.80}")
+    return value
 
-    Raises ValueError when such a field holds text that does not parse.
+
+def restore_types(data_class: type, payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload` checked against the dataclass's annotations, ISO text turned back into datetimes and the like.
+
+    Raises ValueError naming the field when a value is not of its annotated type (for the types JSON can
+    tell apart: str, int, float, bool, list, dict, tuple, None and the restorable ones).
     """
     try:
         hints = typing.get_type_hints(data_class)
@@ -73,14 +99,6 @@ def restore_types(data_class: type, payload: dict[str, Any]) -> dict[str, Any]:
         return dict(payload)
     restored = dict(payload)
     for field in dataclasses.fields(data_class):
-        if _is_tuple(hints.get(field.name)) and isinstance(restored.get(field.name), list):
-            restored[field.name] = tuple(restored[field.name])
-        kind = _restorable_type(hints.get(field.name))
-        if kind is not None and field.name in restored:
-            try:
-                restored[field.name] = _restore(kind, restored[field.name])
-            except (ValueError, decimal.InvalidOperation):
-                raise ValueError(
-                    f"field {field.name!r} should be a {kind.__name__}, found {restored[field.name]!r:.80}"
-                ) from None
+        if field.name in restored and field.name in hints:
+            restored[field.name] = _restore_field(field.name, hints[field.name], restored[field.name])
     return restored

@@ -9,7 +9,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Any, Literal, Optional
 
 import pytest
 import redis
@@ -332,3 +332,35 @@ def test_different_jobs_never_share_a_key(first: tuple[int, str, str], second: t
         return resume_key(SourceInputs(schema_name="s", team_id=ids[0], job_id=ids[1], schema_id=ids[2]))
 
     assert (key(first) == key(second)) == (first == second)
+
+
+@pytest.mark.parametrize(
+    ("stored", "problem"),
+    [
+        ({"next_url": 5}, "field 'next_url' should be of type str, found 5"),
+        ({"next_url": "p2", "page": "2"}, "field 'page' should be of type int, found '2'"),
+        ({"next_url": "p2", "page": True}, "field 'page' should be of type int, found True"),
+        ({"next_url": "p2", "seen_ids": {"a": 1}}, "field 'seen_ids' should be of type list, found {'a': 1}"),
+        ({"next_url": None}, "field 'next_url' should be of type str, found None"),
+    ],
+)
+def test_values_of_the_wrong_type_are_foreign_state(redis_client: redis.Redis, stored: object, problem: str) -> None:
+    redis_client.set(resume_key(inputs()), json.dumps(stored))
+
+    with pytest.raises(ResumableStateError) as raised:
+        manager().load_state()
+
+    assert f"does not fit Cursor: {problem}" in str(raised.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Loose:
+    ratio: float
+    mode: Literal["asc", "desc"]
+    extra: Any = None
+
+
+def test_ints_fit_float_fields_and_unchecked_kinds_pass_through(redis_client: redis.Redis) -> None:
+    redis_client.set(resume_key(inputs()), json.dumps({"ratio": 1, "mode": "desc", "extra": [1, "x"]}))
+
+    assert ResumableSourceManager(inputs(), Loose).load_state() == Loose(ratio=1, mode="desc", extra=[1, "x"])
