@@ -17,6 +17,7 @@ from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import Batch, SourceInputs, SourceResponse
 from sources.common.webhook import WebhookSourceManager
 from sources.github.config import GithubSourceConfig
+from sources.github.merge import Cursors, read_merged
 from sources.github.settings import (
     API_BASE_URL,
     ENDPOINTS,
@@ -34,16 +35,19 @@ Params = Iterable[tuple[str, Any]]
 
 @dataclasses.dataclass
 class GithubResumeConfig:
-    """Where a sync continues: the repository, and the next URL to fetch in it (None = its first page).
+    """Where a sync continues.
 
-    For a fan-out endpoint `next_url` is the next page of one parent's children; `parent_url` is the parent
-    page being worked through and `parent_number` the parent whose children continue at `next_url`.
+    Endpoints read repository by repository keep the repository and the next URL to fetch in it (None = its
+    first page); for a fan-out endpoint `next_url` is the next page of one parent's children, `parent_url` the
+    parent page being worked through and `parent_number` the parent whose children continue at `next_url`.
+    List endpoints read all repositories merged by their sort field keep `cursors` (see `merge.py`).
     """
 
-    repository: str
+    repository: str | None = None
     next_url: str | None = None
     parent_url: str | None = None
     parent_number: int | None = None
+    cursors: Cursors | None = None
 
 
 # One page of rows, and where to continue after it (None: this repository is done).
@@ -97,34 +101,18 @@ def incremental_since(endpoint: GithubEndpoint, inputs: SourceInputs) -> str | N
     return format_since(inputs.db_incremental_field_last_value, where)
 
 
-def read_list(
-    client: RESTClient,
-    endpoint: GithubEndpoint,
-    repository: str,
-    page_size: int,
-    since: str | None,
-    resume: GithubResumeConfig | None,
-) -> Iterator[PageResult]:
-    """A top-level endpoint of one repository: a single object, or a list paged by the `Link` header."""
-    resource = f"github {endpoint.name} {repository}"
-    if not endpoint.paginated:
-        url = build_url(endpoint.path, endpoint.params, repository=repository)
-        for page in client.paginate(url, resource=resource):
-            yield page.items, None
-        return
-    params = [*endpoint.params, ("per_page", page_size)]
+def read_single(client: RESTClient, endpoint: GithubEndpoint, repository: str) -> Iterator[PageResult]:
+    """One object per repository (`GET /repos/{owner}/{repo}`)."""
+    url = build_url(endpoint.path, endpoint.params, repository=repository)
+    for page in client.paginate(url, resource=f"github {endpoint.name} {repository}"):
+        yield page.items, None
+
+
+def list_params(endpoint: GithubEndpoint, page_size: int, since: str | None) -> list[tuple[str, Any]]:
+    params: list[tuple[str, Any]] = [*endpoint.params, ("per_page", page_size)]
     if since is not None and endpoint.since_param:
         params.append((endpoint.since_param, since))
-    start = PageRequest(url=resume.next_url) if resume is not None and resume.next_url else None
-    pages = client.paginate(
-        build_url(endpoint.path, params, repository=repository),
-        paginator=HeaderLinkPaginator(),
-        resume_from=start,
-        resource=resource,
-    )
-    for page in pages:
-        next_position = GithubResumeConfig(repository, page.next_request.url) if page.next_request else None
-        yield page.items, next_position
+    return params
 
 
 def read_fanout(
@@ -189,7 +177,7 @@ def read_fanout(
                 yield rows, position
 
 
-def iter_batches(
+def iter_merged_batches(
     client: RESTClient,
     endpoint: GithubEndpoint,
     repositories: tuple[str, ...],
@@ -197,7 +185,25 @@ def iter_batches(
     since: str | None,
     manager: ResumableSourceManager[GithubResumeConfig],
 ) -> Iterator[list[dict[str, Any]]]:
-    """One batch per API page, across every repository; the resume state is saved after each batch."""
+    """A list endpoint of every repository at once, in its sort order; the cursors are saved after each batch."""
+    assert endpoint.merge_field is not None
+    params = list_params(endpoint, page_size, since)
+    first_urls = {repository: build_url(endpoint.path, params, repository=repository) for repository in repositories}
+    resume = manager.load_state() if manager.can_resume() else None
+    cursors = resume.cursors if resume is not None else None
+    for rows, after in read_merged(client, first_urls, endpoint.merge_field, f"github {endpoint.name}", cursors):
+        yield rows
+        manager.save_state(GithubResumeConfig(cursors=after))
+
+
+def iter_repository_batches(
+    client: RESTClient,
+    endpoint: GithubEndpoint,
+    repositories: tuple[str, ...],
+    page_size: int,
+    manager: ResumableSourceManager[GithubResumeConfig],
+) -> Iterator[list[dict[str, Any]]]:
+    """One repository after the other; the position is saved after each batch."""
     resume = manager.load_state() if manager.can_resume() else None
     first = 0
     if resume is not None:
@@ -213,7 +219,7 @@ def iter_batches(
         if endpoint.fanout is not None:
             results = read_fanout(client, endpoint, repository, page_size, here)
         else:
-            results = read_list(client, endpoint, repository, page_size, since, here)
+            results = read_single(client, endpoint, repository)
         for rows, position in results:
             if rows:
                 yield rows
@@ -221,6 +227,20 @@ def iter_batches(
                 position = GithubResumeConfig(repositories[index + 1])
             if position is not None:
                 manager.save_state(position)
+
+
+def iter_batches(
+    client: RESTClient,
+    endpoint: GithubEndpoint,
+    repositories: tuple[str, ...],
+    page_size: int,
+    since: str | None,
+    manager: ResumableSourceManager[GithubResumeConfig],
+) -> Iterator[list[dict[str, Any]]]:
+    """One batch per API page, across every repository."""
+    if endpoint.merge_field is not None:
+        return iter_merged_batches(client, endpoint, repositories, page_size, since, manager)
+    return iter_repository_batches(client, endpoint, repositories, page_size, manager)
 
 
 def get_endpoint(schema_name: str) -> GithubEndpoint:

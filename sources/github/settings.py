@@ -37,10 +37,11 @@ class GithubEndpoint:
     path: str
     primary_keys: tuple[str, ...] = ("id",)
     params: tuple[tuple[str, str], ...] = ()
-    paginated: bool = True
     incremental_fields: tuple[IncrementalField, ...] = ()
     # GitHub's `since` parameter: the server keeps rows whose updated_at is at or after it.
     since_param: str | None = None
+    # Set for list endpoints: every repository is read at once, rows merged by this (the sort) field.
+    merge_field: str | None = None
     partition_key: str = "created_at"
     partition_format: PartitionFormat = "month"
     sort_mode: SortMode = "asc"
@@ -52,7 +53,6 @@ class GithubEndpoint:
 REPOSITORIES = GithubEndpoint(
     name="repositories",
     path="/repos/{repository}",
-    paginated=False,
     description="One row per configured repository (GET /repos/{owner}/{repo}).",
 )
 
@@ -62,6 +62,7 @@ ISSUES = GithubEndpoint(
     params=(("state", "all"), ("sort", "updated"), ("direction", "asc")),
     incremental_fields=(UPDATED_AT,),
     since_param="since",
+    merge_field="updated_at",
     supports_webhooks=True,
     description="Issues and pull requests (the API lists both; pull requests carry a `pull_request` key).",
 )

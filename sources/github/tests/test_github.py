@@ -21,7 +21,8 @@ from sources.common.rest_source import PageCapHit
 from sources.common.typings import SourceInputs
 from sources.github import github as github_transport
 from sources.github.config import GithubSourceConfig
-from sources.github.github import GithubResumeConfig, format_since
+from sources.github.github import GithubResumeConfig, format_since, make_client
+from sources.github.merge import read_merged
 from sources.github.source import GithubSource
 from sources.github.transport import GITHUB_RETRY, GithubRateLimitError
 
@@ -50,7 +51,21 @@ def incremental(make_inputs: Callable[..., SourceInputs], last_value: Any = None
     )
 
 
-def test_issues_follow_link_pages_one_batch_per_page(
+def pages_of(server: HarServer, repository: str) -> list[tuple[str, Rows]]:
+    """The recorded pages of one repository's issues, in `Link` order: (url, rows)."""
+    by_url = {entry.request.url: entry for entry in server.entries}
+    first = next(url for url in by_url if urlsplit(url).path == f"/repos/{repository}/issues")
+    pages: list[tuple[str, Rows]] = []
+    url: str | None = first
+    while url is not None:
+        entry = by_url[url]
+        pages.append((url, json.loads(entry.response.body)))
+        links = requests.utils.parse_header_links(dict(entry.response.headers).get("Link", ""))
+        url = next((link["url"] for link in links if link.get("rel") == "next"), None)
+    return pages
+
+
+def test_issues_of_every_repository_come_merged_in_updated_at_order(
     source: GithubSource,
     config: GithubSourceConfig,
     make_inputs: Callable[..., SourceInputs],
@@ -59,13 +74,18 @@ def test_issues_follow_link_pages_one_batch_per_page(
     server = serve_har("issues/full.har")
     batches = collect(source, config, incremental(make_inputs))
     assert server.served == list(range(len(server.entries))), "every recorded page, in order, once"
-    pages = [body for body in server.bodies() if body]
-    assert batches == pages
-    assert len(pages) >= 5
-    first = query(server.entries[0].request.url)
-    assert first == {"state": "all", "sort": "updated", "direction": "asc", "per_page": "10"}
-    assert any("pull_request" in row for batch in batches for row in batch), "pull requests are kept"
-    assert any("pull_request" not in row for batch in batches for row in batch)
+    pages = [rows for repository in REPOSITORIES for _, rows in pages_of(server, repository)]
+    assert len(pages) == len(server.entries)
+    assert len(pages_of(server, REPOSITORIES[0])) >= 5
+    rows = [row for batch in batches for row in batch]
+    assert sorted(row["id"] for row in rows) == sorted(row["id"] for page in pages for row in page)
+    stamps = [row["updated_at"] for row in rows]
+    assert stamps == sorted(stamps), "one watermark covers every repository, so rows come in its order"
+    assert len(batches) == len([page for page in pages if page]), "a batch whenever a page is used up"
+    first_two = [query(entry.request.url) for entry in server.entries[:2]]
+    assert first_two == [{"state": "all", "sort": "updated", "direction": "asc", "per_page": "10"}] * 2
+    assert any("pull_request" in row for row in rows), "pull requests are kept"
+    assert any("pull_request" not in row for row in rows)
 
 
 def test_incremental_sends_since_and_gets_only_newer_rows_ascending(
@@ -199,12 +219,21 @@ def test_state_is_saved_after_each_batch_not_before(
     inputs = incremental(make_inputs)
     manager = source.get_resumable_source_manager(inputs)
     iterator = iter(source.source_for_pipeline(config, manager, inputs).items())
-    next(iterator)
+    handed_over = next(iterator)
     assert not manager.can_resume(), "nothing is saved before the consumer has taken the first batch"
     next(iterator)
-    first_link = requests.utils.parse_header_links(dict(server.entries[0].response.headers)["Link"])
-    next_url = next(link["url"] for link in first_link if link["rel"] == "next")
-    assert manager.load_state() == GithubResumeConfig(REPOSITORIES[0], next_url)
+    state = manager.load_state()
+    assert state is not None and state.cursors is not None
+    assert set(state.cursors) == set(REPOSITORIES)
+    before_cursors: list[int] = []
+    for repository, cursor in state.cursors.items():
+        pages = pages_of(server, repository)
+        urls = [url for url, _ in pages]
+        assert cursor is not None and cursor[0] in urls
+        index = urls.index(cursor[0])
+        before_cursors += [row["id"] for _, rows in pages[:index] for row in rows]
+        before_cursors += [row["id"] for row in pages[index][1][: cursor[1]]]
+    assert sorted(before_cursors) == sorted(row["id"] for row in handed_over), "the state is where batch 1 ended"
 
 
 def test_saved_state_is_where_the_next_run_starts(
@@ -215,12 +244,38 @@ def test_saved_state_is_where_the_next_run_starts(
 ) -> None:
     server = serve_har("issues/full.har")
     inputs = incremental(make_inputs)
-    manager = source.get_resumable_source_manager(inputs)
-    third = server.entries[2].request.url
-    manager.save_state(GithubResumeConfig(REPOSITORIES[0], third))
+    pages = pages_of(server, REPOSITORIES[0])
+    third_url, third_rows = pages[2]
+    cursors = {REPOSITORIES[0]: [third_url, 2], REPOSITORIES[1]: None}
+    source.get_resumable_source_manager(inputs).save_state(GithubResumeConfig(cursors=cursors))
     batches = collect(source, config, inputs)
-    assert server.entries[server.served[0]].request.url == third
-    assert batches == [body for body in server.bodies()[2:] if body]
+    assert server.entries[server.served[0]].request.url == third_url
+    expected = third_rows[2:] + [row for _, rows in pages[3:] for row in rows]
+    assert [row for batch in batches for row in batch] == expected
+    assert all(REPOSITORIES[1] not in server.entries[index].request.url for index in server.served)
+
+
+def test_merge_orders_ties_by_repository_and_resumes_inside_a_page(mocked: responses.RequestsMock) -> None:
+    def page(stamps: list[str], repository: str, next_url: str | None) -> None:
+        rows = [{"id": f"{repository}-{index}", "updated_at": stamp} for index, stamp in enumerate(stamps)]
+        url = f"{API}/{repository}/p{len(stamps)}"
+        headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+        mocked.add(responses.GET, url, json=rows, headers=headers)
+
+    page(["2024-01-01", "2024-01-03"], "a", f"{API}/a/p1")
+    page(["2024-01-05"], "a", None)
+    page(["2024-01-01", "2024-01-02", "2024-01-09"], "b", None)
+    client = make_client(GithubSourceConfig(personal_access_token="fake-github-token-0001", repositories="a/b"))
+    first_urls = {"a": f"{API}/a/p2", "b": f"{API}/b/p3"}
+    results = list(read_merged(client, first_urls, "updated_at", "github test"))
+    assert [[row["id"] for row in rows] for rows, _ in results] == [["a-0", "b-0", "b-1", "a-1"], ["a-0"], ["b-2"]]
+    assert [cursors for _, cursors in results] == [
+        {"a": [f"{API}/a/p1", 0], "b": [f"{API}/b/p3", 2]},
+        {"a": None, "b": [f"{API}/b/p3", 2]},
+        {"a": None, "b": None},
+    ]
+    resumed = list(read_merged(client, first_urls, "updated_at", "github test", resume=results[0][1]))
+    assert [[row["id"] for row in rows] for rows, _ in resumed] == [["a-0"], ["b-2"]]
 
 
 def test_state_naming_an_unconfigured_repository_starts_over(
@@ -253,7 +308,9 @@ def test_crash_at_every_checkpoint_resumes_without_loss(
     simulator = simulator_module.GithubSimulator(simulator_module.build_dataset())
     serve_simulator(simulator)
     full = collect(source, config, make_inputs(schema_name, job_id=f"{schema_name}-full"))
-    fanout = schema_name == "issue_comments"
+    # Where the resumed run refetches the page batch k came from: a fan-out re-reads its parent page first,
+    # a merged list reloads every repository's current page.
+    window = {"repositories": 1, "issues": len(REPOSITORIES), "issue_comments": 2}[schema_name]
     assert len(full) >= 2
     for k in range(1, len(full) + 1):
         inputs = make_inputs(schema_name, job_id=f"{schema_name}-crash-{k}")
@@ -266,7 +323,7 @@ def test_crash_at_every_checkpoint_resumes_without_loss(
         simulator.requests.clear()
         resumed = collect(source, config, inputs)
         assert _ids(kept) | _ids(resumed) >= _ids(full), f"rows lost after a crash at checkpoint {k}"
-        assert simulator.requests[1 if fanout else 0] == crashed_at, f"checkpoint {k}: resumed elsewhere"
+        assert crashed_at in simulator.requests[:window], f"checkpoint {k}: resumed elsewhere"
 
 
 def _serve_sequence(mocked: responses.RequestsMock, answers: list[tuple[int, dict[str, str], Any]]) -> list[str]:
