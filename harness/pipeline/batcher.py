@@ -23,6 +23,10 @@ class Batcher:
     """Buffers `dict` / `list[dict]` items into tables of `max_rows` rows or `max_bytes` bytes, whichever comes
     first. A `pyarrow.Table` passes through as it is (after the rows buffered before it), never re-buffered.
 
+    With `batch_per_item`, every dict/list item ends its batch, so batch k holds exactly the source's k-th
+    yield (split further only by the limits): the unit of the crash model, where a source saves its resume
+    state after each yield.
+
     A row's size is its Arrow size (`rows.row_sizes`); a batch ends with the row that brings it to `max_bytes`,
     so it always holds at least one row. Rows are converted to Arrow in chunks sized from the average row width
     seen so far, so that neither the row count nor the bytes of one chunk run far past the batch limits.
@@ -33,6 +37,7 @@ class Batcher:
         max_rows: int = DEFAULT_MAX_ROWS,
         max_bytes: int = DEFAULT_MAX_BYTES,
         target: SyncTarget = _UNNAMED,
+        batch_per_item: bool = False,
     ) -> None:
         if max_rows < 1 or max_bytes < 1:
             raise PipelineConfigError(
@@ -41,6 +46,7 @@ class Batcher:
         self.max_rows = max_rows
         self.max_bytes = max_bytes
         self.target = target
+        self.batch_per_item = batch_per_item
         self._pending: list[dict[str, Any]] = []
         self._converted: list[tuple[pa.Table, pa.Array]] = []
         self._converted_rows = 0
@@ -70,7 +76,9 @@ class Batcher:
                 f"{self.target}: item {self._items_seen} is a {type(item).__name__}; "
                 "expected a dict, a list of dicts or a pyarrow.Table"
             )
-        if len(self._pending) >= self._conversion_rows():
+        if self.batch_per_item:
+            yield from self.flush()
+        elif len(self._pending) >= self._conversion_rows():
             self._convert_pending()
             yield from self._full_batches()
 

@@ -47,6 +47,7 @@ def run(
     observer: BatchObserver | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    batch_per_item: bool = False,
     watermark_store: WatermarkStore | None = None,
     source_name: str | None = None,
 ) -> RunResult:
@@ -54,8 +55,9 @@ def run(
 
     Incremental (merge) when `inputs.should_use_incremental_field`, full refresh otherwise. Each batch is
     durable before the next is pulled; the watermark is stored in `watermark_store` (default: the table
-    directory) after each batch and at the end. Whatever is raised (by the source, the observer or the
-    pipeline) propagates with the table and watermark as they were after the last written batch.
+    directory) after each batch and at the end. `batch_per_item` makes each yielded item its own batch (see
+    `Batcher`). Whatever is raised (by the source, the observer or the pipeline) propagates with the table
+    and watermark as they were after the last written batch.
     """
     table_path = Path(table_dir)
     target = SyncTarget(source=source_name or inputs.source_id, endpoint=source_response.name)
@@ -74,7 +76,7 @@ def run(
         else None
     )
     store = watermark_store or WatermarkStore(table_path)
-    batcher = Batcher(max_rows=max_rows, max_bytes=max_bytes, target=target)
+    batcher = Batcher(max_rows=max_rows, max_bytes=max_bytes, target=target, batch_per_item=batch_per_item)
 
     rows_written = 0
     batches = 0

@@ -97,3 +97,10 @@ def test_ints_and_floats_in_different_chunks_share_a_float_column():
     (batch,) = Batcher(max_rows=1000).batches([[{"a": 1}] * 100, [{"a": 2.5}] * 100])
     assert batch.schema.field("a").type == pa.float64()
     assert batch.column("a").to_pylist() == [1.0] * 100 + [2.5] * 100
+
+
+def test_batch_per_item_ends_a_batch_with_every_yielded_item():
+    items = [rows(3), rows(2, start=3), {"id": 5, "name": "row-5"}, rows(5, start=6)]
+    assert [b.num_rows for b in Batcher(batch_per_item=True).batches(items)] == [3, 2, 1, 5]
+    assert [b.num_rows for b in Batcher(max_rows=2, batch_per_item=True).batches(items)] == [2, 1, 2, 1, 2, 2, 1]
+    assert [b.num_rows for b in Batcher().batches(items)] == [11]

@@ -132,3 +132,20 @@ def test_a_run_without_rows_writes_no_table_and_a_later_run_creates_it(tmp_path,
     later = run(make_response(customer_pages(4)), make_inputs("created_at"), tmp_path)
     assert later.rows_written == 4
     assert [row["id"] for row in snapshot(tmp_path)] == [0, 1, 2, 3]
+
+
+def test_with_batch_per_item_a_crash_at_batch_k_is_a_crash_after_the_sources_yield_k(
+    tmp_path, make_response, make_inputs
+):
+    seen = []
+
+    def crash_at_third(event):
+        seen.append(event.table.column("id").to_pylist())
+        if event.index == 3:
+            raise Crash("third yield")
+
+    with pytest.raises(Crash):
+        response = make_response(customer_pages(12))
+        run(response, make_inputs("id"), tmp_path, observer=crash_at_third, batch_per_item=True)
+    assert seen == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    assert [row["id"] for row in snapshot(tmp_path)] == [0, 1, 2, 3, 4, 5]
