@@ -244,7 +244,7 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("cases", nargs="*", help=f"cases to run (default: all): {', '.join(CASES)}")
     parser.add_argument("--rows", type=int, default=50_000, help="rows per measured run (pipeline case)")
     parser.add_argument("--batch-rows", type=int, default=5_000, help="rows per batch (pipeline case)")
-    parser.add_argument("--repeats", type=int, default=5, help="measurements per number; the best one is kept")
+    parser.add_argument("--repeats", type=int, default=7, help="measurements per number; the best one is kept")
     options = parser.parse_args(argv)
     unknown = [name for name in options.cases if name not in CASES]
     if unknown:
