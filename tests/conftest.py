@@ -1,4 +1,4 @@
-"""Shared fixtures: one real embedded Redis per test session, emptied around every test."""
+"""Shared test setup: one real embedded Redis per session, emptied around every test; no hypothesis deadline."""
 
 from __future__ import annotations
 
@@ -9,10 +9,15 @@ from pathlib import Path
 import psutil
 import pytest
 import redis
+from hypothesis import settings
 
 from sources.common.redis_client import REDIS_URL_ENV, set_redis_client
 
 SERVER_EXIT_SECONDS = 10
+
+# No test asserts on wall-clock time: a busy machine must not fail a property test by its deadline.
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 
 def start_embedded_redis(db_path: Path) -> redis.Redis:

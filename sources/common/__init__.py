@@ -1,1 +1,3 @@
-"""The source SDK: base classes, registry, fields, typings, resumable state, tracked transport, paginators."""
+"""The source SDK: base classes, registry, fields and config parsing, typings, resumable state (Redis),
+tracked transport (`http/`), retries, scrubbing, webhook batches, the event bus, the clock, log setup and
+`rest_source/` (REST client, paginators, fan-out)."""
