@@ -1,0 +1,85 @@
+"""`pytest harness` end to end (in-process): ids, --source, -k, bypasses, the summary line and the results file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from acme_vendor.corpus import GOOD
+from acme_vendor.source import AcmeSource, constant
+
+from harness.driver import REPO_ROOT
+from sources.common.registry import SourceRegistry
+
+
+def run_suite(root: Path, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    results = tmp_path / "results.json"
+    code = pytest.main(
+        [str(REPO_ROOT / "harness"), "-q", "--fixtures-root", str(root), "--results", str(results), *args]
+    )
+    return int(code), json.loads(results.read_text())["results"]
+
+
+def test_cases_are_selected_by_source_and_k_and_verdicts_land_in_the_results_file(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, results = run_suite(
+        acme_root, tmp_path, "--source", GOOD, "--source", "acme_token_not_password", "-k", "registry or pagination"
+    )
+    output = capsys.readouterr().out
+
+    assert code == 1
+    assert sorted(results) == [GOOD, "acme_token_not_password"]
+    assert results[GOOD]["-"]["registry"]["status"] == "passed"
+    assert results[GOOD]["tickets"]["pagination.complete"]["status"] == "passed"
+    bad = results["acme_token_not_password"]["-"]["registry"]
+    assert bad["status"] == "failed" and "PASSWORD" in bad["message"]
+    assert "acme_token_not_password/- [registry]: expected credential fields to be PASSWORD fields." in output
+    assert "conformance: 7 passed, 1 failed, 0 bypassed" in output
+    assert "Traceback" not in output
+
+
+def test_a_bypass_is_a_skip_with_its_reason_and_is_counted(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "fixtures"
+    shutil.copytree(acme_root / GOOD, root / GOOD)
+    reason = "tickets come from a report endpoint that answers all pages at once"
+    with (root / GOOD / "manifest.toml").open("a") as manifest:
+        manifest.write(f'\n[endpoints.tickets.bypass]\n"progress.safe_point" = "{reason}"\n')
+
+    code, results = run_suite(root, tmp_path, "--source", GOOD, "-k", "progress", "-rs")
+    output = capsys.readouterr().out
+
+    assert code == 0
+    assert results[GOOD]["tickets"]["progress.safe_point"] == {
+        "status": "bypassed",
+        "reason": reason,
+        "duration_seconds": 0.0,
+    }
+    assert f"bypassed: {reason}" in output
+    assert "conformance: 2 passed, 0 failed, 1 bypassed" in output
+
+
+class UnrecordedAcme(AcmeSource):
+    source_type = constant("acme_unrecorded")
+
+
+def test_a_registered_source_without_fixtures_fails_saying_what_to_record(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    SourceRegistry.register(UnrecordedAcme)
+    try:
+        code, results = run_suite(acme_root, tmp_path, "--source", "acme_unrecorded")
+    finally:
+        SourceRegistry.unregister("acme_unrecorded")
+    output = capsys.readouterr().out
+
+    assert code == 1
+    message = results["acme_unrecorded"]["-"]["fixtures"]["message"]
+    assert "python -m harness.record acme_unrecorded" in message
+    assert "manifest.toml" in message
+    assert "acme_unrecorded/-/fixtures" in output

@@ -1,0 +1,67 @@
+"""Runs: the crash model, what a RunRecord captures, and the per-session cache."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from acme_vendor.corpus import GOOD
+
+from harness.replay.faults import rate_limit
+from harness.run import RunCache, RunSpec
+from harness.suite import Suite
+
+
+@pytest.fixture
+def tickets(acme_root: Path):
+    return Suite(acme_root).target(GOOD, "tickets")
+
+
+def test_a_crash_at_batch_k_keeps_k_batches_and_never_runs_the_code_after_the_kth_yield(tickets) -> None:
+    full = RunCache().run(tickets, RunSpec("full"))
+    record = RunCache().resume(tickets, "full", 2)
+
+    assert record.crashed.crashed
+    assert [batch.rows for batch in record.crashed.batches] == [batch.rows for batch in full.batches[:2]]
+    # The good source saves after each yield: after batch 1 only, since the process died in batch 2.
+    assert [state.after_batch for state in record.crashed.states] == [1]
+    assert record.resumed.loaded_states == (record.crashed.states[-1].state,)
+    assert record.resumed.rows == [row for batch in full.batches[1:] for row in batch.rows]
+
+
+def test_a_run_record_holds_requests_batches_states_and_is_immutable(tickets) -> None:
+    record = RunCache().run(tickets, RunSpec("full"))
+
+    assert record.completed
+    assert len(record.wire) == len(record.tracked) == record.recorded_entries == record.pages_served
+    assert [batch.requests_before for batch in record.batches] == list(range(1, len(record.batches) + 1))
+    assert [state.after_batch for state in record.states] == list(range(1, len(record.batches)))
+    assert all(request.timeout is not None for request in record.wire)
+    assert not any("Bearer" in value for request in record.wire for _, value in request.headers)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.error = None  # type: ignore[misc]
+
+
+def test_fault_runs_record_fake_clock_sleeps(tickets) -> None:
+    record = RunCache().run(tickets, RunSpec("full", faults=(rate_limit(2, 7),)))
+
+    assert record.completed
+    assert 7.0 in record.sleeps
+    assert [request.status for request in record.wire][:3] == [200, 429, 200]
+
+
+def test_runs_are_cached_per_spec(tickets) -> None:
+    cache = RunCache()
+
+    assert cache.run(tickets, RunSpec("full")) is cache.run(tickets, RunSpec("full"))
+    assert cache.run(tickets, RunSpec("full")) is not cache.run(tickets, RunSpec("incremental"))
+
+
+def test_a_pipeline_chain_reads_the_delta_table_back(tickets) -> None:
+    chain = RunCache().chain(tickets, (RunSpec("full"), RunSpec("resync")))
+    first, second = chain.steps
+
+    assert first.table is not None and second.table is not None
+    assert sorted(row["id"] for row in first.table.rows) == sorted(row["id"] for row in first.rows)
+    assert {row["id"] for row in second.table.rows} == {row["id"] for row in first.rows + second.rows}
