@@ -10,9 +10,11 @@ touched: a source yielding Arrow has chosen its types.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -103,12 +105,26 @@ def _columns(rows: list[dict[str, Any]]) -> tuple[list[str], list[Sequence[Any]]
     return names, [[row.get(name) for row in rows] for name in names]
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Transposing rows allocates many tuples, each allocation burst triggering a cyclic-GC pass over every live
+    row; none of these objects can form cycles, so the collector waits until the conversion is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def rows_to_table(rows: list[dict[str, Any]], target: SyncTarget, batch_index: int) -> pa.Table:
     """Build a table from rows; columns are the union of every row's keys (missing values are null)."""
     if not rows:
         return pa.table({})
-    names, columns = _columns(rows)
-    arrays = [_column(name, values, target, batch_index) for name, values in zip(names, columns, strict=True)]
+    with _collector_paused():
+        names, columns = _columns(rows)
+        arrays = [_column(name, values, target, batch_index) for name, values in zip(names, columns, strict=True)]
     return pa.Table.from_arrays(arrays, names=names)
 
 
