@@ -12,7 +12,7 @@ import structlog
 
 from sources.common.errors import ConfigError
 from sources.common.rest_source import HeaderLinkPaginator, PageRequest, RESTClient
-from sources.common.rest_source.errors import FanoutError
+from sources.common.rest_source.fanout import FanoutPosition, dependent_pages, make_parent_key_name
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import Batch, SourceInputs, SourceResponse
 from sources.common.webhook import WebhookSourceManager
@@ -37,25 +37,20 @@ Params = Iterable[tuple[str, Any]]
 class GithubResumeConfig:
     """Where a sync continues.
 
-    Endpoints read repository by repository keep the repository and the next URL to fetch in it (None = its
-    first page); for a fan-out endpoint `next_url` is the next page of one parent's children, `parent_url` the
-    parent page being worked through and `parent_number` the parent whose children continue at `next_url`.
-    List endpoints read all repositories merged by their sort field keep `cursors` (see `merge.py`).
+    Endpoints read repository by repository keep the repository to continue with; a fan-out endpoint also
+    keeps the parent page being worked through (`parent_url`, None = the first) and the shared fan-out helper's
+    position among that page's parents (`fanout`, `FanoutPosition.to_state()`). List endpoints, read for all
+    repositories at once merged by their sort field, keep `cursors` (see `merge.py`).
     """
 
     repository: str | None = None
-    next_url: str | None = None
     parent_url: str | None = None
-    parent_number: int | None = None
+    fanout: dict[str, Any] | None = None
     cursors: Cursors | None = None
 
 
 # One page of rows, and where to continue after it (None: this repository is done).
 PageResult = tuple[list[dict[str, Any]], GithubResumeConfig | None]
-
-
-def parent_key_name(parent: str, field: str) -> str:
-    return f"_{parent}_{field}"
 
 
 def build_url(path: str, params: Params, **placeholders: Any) -> str:
@@ -125,56 +120,32 @@ def read_fanout(
     """A child endpoint of one repository, read for each parent row; child rows carry the parent keys."""
     fanout = endpoint.fanout
     assert fanout is not None
-    resource = f"github {endpoint.name} {repository}"
-    parent_params = [*fanout.parent_params, ("per_page", page_size)]
+    owner, name = repository.split("/", 1)
+    child = dataclasses.replace(
+        fanout.child, params={"per_page": page_size}, page_cap_per_parent=MAX_CHILD_PAGES_PER_PARENT
+    )
+    repository_key = {make_parent_key_name(REPOSITORY_PARENT, REPOSITORY_FIELD): repository}
     parent_start = PageRequest(url=resume.parent_url) if resume is not None and resume.parent_url else None
+    position = FanoutPosition.from_state(resume.fanout) if resume is not None and resume.fanout else None
     parent_pages = client.paginate(
-        build_url(fanout.parent_path, parent_params, repository=repository),
+        build_url(fanout.parent_path, [*fanout.parent_params, ("per_page", page_size)], repository=repository),
         paginator=HeaderLinkPaginator(),
         resume_from=parent_start,
-        resource=f"github {fanout.parent_name} {repository} (parents of {endpoint.name})",
+        resource=f"github {child.parent_name} {repository} (parents of {endpoint.name})",
     )
-    pending = resume
     for parent_page in parent_pages:
         parents = [row for row in parent_page.items if not fanout.skip_when_zero or row.get(fanout.skip_when_zero)]
-        first, child_start = 0, None
-        if pending is not None and pending.parent_number is not None:
-            numbers = [row.get(fanout.resolve_field) for row in parents]
-            if pending.parent_number in numbers:
-                first, child_start = numbers.index(pending.parent_number), pending.next_url
-        pending = None
-        for index in range(first, len(parents)):
-            parent = parents[index]
-            value = parent.get(fanout.resolve_field)
-            if value is None:
-                raise FanoutError(
-                    f"{resource}: a {fanout.parent_name} row has no {fanout.resolve_field!r} "
-                    f"(id {parent.get('id')!r}); cannot read its {endpoint.name}"
-                )
-            parent_keys = {parent_key_name(REPOSITORY_PARENT, REPOSITORY_FIELD): repository}
-            parent_keys |= {parent_key_name(fanout.parent_name, f): parent.get(f) for f in fanout.include_from_parent}
-            child_pages = client.paginate(
-                build_url(endpoint.path, [("per_page", page_size)], repository=repository, number=value),
-                paginator=HeaderLinkPaginator(),
-                resume_from=PageRequest(url=child_start) if child_start else None,
-                max_pages=MAX_CHILD_PAGES_PER_PARENT,
-                resource=resource,
-                parent=parent_keys,
-            )
-            child_start = None
-            for child_page in child_pages:
-                rows = [{**row, **parent_keys} for row in child_page.items]
-                parent_url = parent_page.request.url
-                if child_page.next_request is not None:
-                    position = GithubResumeConfig(repository, child_page.next_request.url, parent_url, value)
-                elif index + 1 < len(parents):
-                    following = parents[index + 1].get(fanout.resolve_field)
-                    position = GithubResumeConfig(repository, None, parent_url, following)
-                elif parent_page.next_request is not None:
-                    position = GithubResumeConfig(repository, None, parent_page.next_request.url, None)
-                else:
-                    position = None
-                yield rows, position
+        children = dependent_pages(
+            client, child, parents, resume_from=position, path_values={"owner": owner, "repo": name}
+        )
+        position = None
+        for child_page in children:
+            after: GithubResumeConfig | None = None
+            if child_page.position.parent_index < len(parents):
+                after = GithubResumeConfig(repository, parent_page.request.url, child_page.position.to_state())
+            elif parent_page.next_request is not None:
+                after = GithubResumeConfig(repository, parent_page.next_request.url)
+            yield [{**row, **repository_key} for row in child_page.items], after
 
 
 def iter_merged_batches(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from sources.common.base import IncrementalField
+from sources.common.rest_source import HeaderLinkPaginator
+from sources.common.rest_source.fanout import DependentEndpointConfig
 from sources.common.typings import PartitionFormat, SortMode
 
 API_BASE_URL = "https://api.github.com"
@@ -20,13 +22,11 @@ UPDATED_AT = IncrementalField(label="updated_at", type="datetime", field="update
 
 @dataclasses.dataclass(frozen=True)
 class FanoutSettings:
-    """A child endpoint read once per parent row: `child_path` is formatted with the parent's `resolve_field`."""
+    """A child endpoint read once per parent row of a repository's parent list."""
 
-    parent_name: str
     parent_path: str
     parent_params: tuple[tuple[str, str], ...]
-    resolve_field: str
-    include_from_parent: tuple[str, ...]
+    child: DependentEndpointConfig
     # Parents whose count field is 0 have no children: skipping them saves one request per parent.
     skip_when_zero: str | None = None
 
@@ -69,14 +69,20 @@ ISSUES = GithubEndpoint(
 
 ISSUE_COMMENTS = GithubEndpoint(
     name="issue_comments",
-    path="/repos/{repository}/issues/{number}/comments",
+    path="/repos/{owner}/{repo}/issues/{number}/comments",
     fanout=FanoutSettings(
-        parent_name="issues",
         parent_path="/repos/{repository}/issues",
         # Parents sorted by creation, so a resumed run re-reads the same parent page in the same order.
         parent_params=(("state", "all"), ("sort", "created"), ("direction", "asc")),
-        resolve_field="number",
-        include_from_parent=("number",),
+        child=DependentEndpointConfig(
+            name="issue_comments",
+            parent_name="issues",
+            path="/repos/{owner}/{repo}/issues/{number}/comments",
+            resolve_param="number",
+            resolve_field="number",
+            include_from_parent=("number",),
+            paginator_factory=HeaderLinkPaginator,
+        ),
         skip_when_zero="comments",
     ),
     description="Comments of every issue and pull request, read per issue.",

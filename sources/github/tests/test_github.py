@@ -205,7 +205,7 @@ def test_child_page_cap_is_logged_as_an_event(
     with events.observing(lambda event: seen.append(event) if isinstance(event, PageCapHit) else None):
         batches = collect(source, config, make_inputs("issue_comments"))
     assert seen, "issue 7 has more than one page of comments"
-    assert {event.parent["_issues_number"] for event in seen if event.parent} == {7}
+    assert {event.parent["_issues_number"] for event in seen if event.parent} == {"7"}
     assert all(len(batch) <= config.page_size for batch in batches)
 
 

@@ -193,7 +193,9 @@ def test_resumable_manager_is_bound_to_the_resume_dataclass(
     manager = source.get_resumable_source_manager(make_inputs("issues"))
     assert isinstance(manager, ResumableSourceManager)
     assert manager.data_class is GithubResumeConfig
-    state = GithubResumeConfig(REPOSITORIES[1], f"{API}/repositories/1/issues?page=3")
+    state = GithubResumeConfig(
+        cursors={REPOSITORIES[0]: None, REPOSITORIES[1]: [f"{API}/repositories/1/issues?page=3", 4]}
+    )
     manager.save_state(state)
     assert manager.load_state() == state
     assert source.get_resumable_source_manager(make_inputs("issues")).load_state() == state
