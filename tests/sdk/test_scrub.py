@@ -88,9 +88,8 @@ SECRETS = st.text(alphabet=string.ascii_letters + string.digits + "-_+/=~.!*", m
 
 @given(secret=SECRETS)
 def test_a_known_secret_never_survives_in_a_prepared_url(secret: str) -> None:
-    request = requests.Request(
-        "GET", "https://api.acme.test/v1/accounts", params={"q": secret, "api_key": secret, "limit": 5}
-    ).prepare()
+    params: dict[str, str | int] = {"q": secret, "api_key": secret, "limit": 5}
+    request = requests.Request("GET", "https://api.acme.test/v1/accounts", params=params).prepare()
     scrubbed = scrub_url(request.url or "", [secret])
 
     assert secret not in scrubbed

@@ -147,7 +147,7 @@ def test_the_timeout_each_request_is_sent_with(
     make_tracked_session(timeout=session_timeout).get(f"{API}/items", **call_kwargs)
 
     assert records[0].timeout == expected
-    assert mocked.calls[0].request.req_kwargs["timeout"] == expected
+    assert mocked.calls[0].request.req_kwargs["timeout"] == expected  # type: ignore[attr-defined]
 
 
 # --- credentials never leak ---------------------------------------------------------------------------

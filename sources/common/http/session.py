@@ -118,7 +118,7 @@ class TrackedSession(requests.Session):
         self.retry_policy = retry
         self.secrets = frozenset(secrets)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None and self.default_timeout is not None:
             kwargs["timeout"] = self.default_timeout
         send = super().request
