@@ -389,3 +389,17 @@ def test_full_fixture_lands_in_delta(
     assert table.num_rows == len(recorded)
     assert result.watermark is not None
     assert result.watermark.last_value == max(row["created"] for page in recorded_pages(server) for row in page)
+
+
+def test_state_of_another_plan_starts_over(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_har: Callable[[str], HarServer],
+) -> None:
+    server = serve_har("charges/full.har")
+    inputs = make_inputs("charges")
+    source.get_resumable_source_manager(inputs).save_state(StripeResumeConfig("older", "ch_3PfromAnotherRun"))
+    batches = collect(source, config, inputs)
+    assert server.served == list(range(len(server.entries)))
+    assert batches == recorded_pages(server)
