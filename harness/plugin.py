@@ -16,6 +16,7 @@ import pytest
 
 import sources  # noqa: F401  (registers every connector)
 from harness.driver import REPO_ROOT
+from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
 from harness.suite import Case, Suite, Verdict
 
 DEFAULT_RESULTS = REPO_ROOT / "out" / "conformance-results.json"
@@ -31,6 +32,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--results", default=str(DEFAULT_RESULTS), metavar="PATH", help="write per-case results as JSON here"
     )
     group.addoption("--fixtures-root", default=None, metavar="DIR", help="read fixtures/<source>/ from DIR")
+    group.addoption(
+        "--replay", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="the replay backend serving the fixtures"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    select_backend(config.getoption("--replay", DEFAULT_BACKEND))
 
 
 def _suite(config: pytest.Config) -> Suite:

@@ -33,9 +33,9 @@ from harness import pipeline
 from harness.driver import job_scope, make_inputs, open_response
 from harness.egress import EgressAttempt, egress_guard
 from harness.har import HarEntry, read_har
-from harness.replay.base import ReplayMode, ReplayStop, Unmatched, WireRequest
+from harness.replay import make_backend
+from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, Unmatched, WireRequest
 from harness.replay.faults import Fault
-from harness.replay.inprocess import InProcessReplay
 from harness.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
@@ -219,7 +219,7 @@ def _write_webhook_rows(webhook_dir: Path, inputs: SourceInputs, rows_json: str)
 
 
 class _Observer:
-    def __init__(self, backend: InProcessReplay) -> None:
+    def __init__(self, backend: ReplayBackend) -> None:
         self.backend = backend
         self.batches: list[BatchRecord] = []
         self.tracked: list[RequestRecord] = []
@@ -257,7 +257,7 @@ def execute(
     scenario = target.scenario(spec.scenario)
     if scenario is None:
         raise KeyError(f"{sut.source_type}/{target.name}: no {spec.scenario!r} scenario in {sut.manifest.path}")
-    backend = InProcessReplay(
+    backend = make_backend(
         mode=ReplayMode.PROBE if spec.probe else ReplayMode.STRICT,
         secrets=sut.secrets,
         origin_dirs=sut.origin_dirs,
@@ -356,7 +356,7 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
     """The endpoint's `SourceResponse` settings, from opening it (without consuming items) for the full scenario."""
     sut = target.sut
     scenario = target.scenario("full")
-    backend = InProcessReplay(mode=ReplayMode.PROBE, secrets=sut.secrets, origin_dirs=sut.origin_dirs)
+    backend = make_backend(mode=ReplayMode.PROBE, secrets=sut.secrets, origin_dirs=sut.origin_dirs)
     inputs = make_inputs(
         sut.source, sut.config, target.name, scenario, job_id=f"conformance-profile-{next(_job_counter)}"
     )
@@ -445,7 +445,7 @@ class CredentialsRecord:
 def execute_credentials(
     sut: SourceUnderTest, har_path: Path, schema_names: tuple[str | None, ...], faults: tuple[Fault, ...] = ()
 ) -> CredentialsRecord:
-    backend = InProcessReplay(secrets=sut.secrets, origin_dirs=sut.origin_dirs)
+    backend = make_backend(secrets=sut.secrets, origin_dirs=sut.origin_dirs)
     backend.load([read_har(har_path)])
     backend.inject(faults)
     clock = FakeClock(start=time.time())
