@@ -4,6 +4,7 @@ from harness.pipeline.batcher import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Batche
 from harness.pipeline.delta_writer import DeltaWriter, WriteDisposition
 from harness.pipeline.errors import (
     BatchConversionError,
+    DeltaWriteError,
     DuplicatePrimaryKeyError,
     InvalidItemError,
     MissingColumnError,
@@ -28,6 +29,7 @@ __all__ = [
     "BatchEvent",
     "BatchObserver",
     "Batcher",
+    "DeltaWriteError",
     "DeltaWriter",
     "DuplicatePrimaryKeyError",
     "InvalidItemError",

@@ -10,7 +10,8 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
-from harness.pipeline.errors import PipelineConfigError, SyncTarget
+from harness.pipeline.delta_types import storable
+from harness.pipeline.errors import DeltaWriteError, PipelineConfigError, SyncTarget, first_line
 from harness.pipeline.keys import deduplicate_keys, require_columns, require_non_null_keys
 from harness.pipeline.partitioning import PARTITION_COLUMN, PartitionSpec, add_partition_column
 from harness.pipeline.schema_alignment import align_to_schema
@@ -102,6 +103,7 @@ class DeltaWriter:
             batch = deduplicate_keys(batch, self.primary_keys, self.allow_duplicate_keys, self.target, batch_index)
         if self.partition is not None:
             batch = add_partition_column(batch, self.partition, self.target, batch_index)
+        batch = storable(batch, self.target, batch_index)
         if self._table is not None and not self._replaces_table():
             batch = align_to_schema(batch, arrow_schema(self._table), self.target, batch_index)
         return batch
@@ -111,6 +113,19 @@ class DeltaWriter:
         prepared = self.prepare(batch, batch_index)
         if prepared.num_rows == 0:
             return 0
+        try:
+            self._write(prepared)
+        except Exception as error:  # deltalake raises DeltaError, plain Exception or OSError, with Rust backtraces
+            raise DeltaWriteError(
+                f"{self.target}: writing batch {batch_index} to the Delta table at {self.table_dir} failed: "
+                f"{first_line(error)}"
+            ) from error
+        if self._table is None:
+            self._table = DeltaTable(str(self.table_dir))
+        self._batches_written += 1
+        return prepared.num_rows
+
+    def _write(self, prepared: pa.Table) -> None:
         partition_by = [PARTITION_COLUMN] if self.partition is not None else None
         # Writing through the open DeltaTable (a write or a merge) moves it to the new version in place.
         destination = self._table if self._table is not None else str(self.table_dir)
@@ -120,10 +135,6 @@ class DeltaWriter:
             write_deltalake(destination, prepared, mode="append", schema_mode="merge", partition_by=partition_by)
         else:
             self._merge(self._table, prepared)
-        if self._table is None:
-            self._table = DeltaTable(str(self.table_dir))
-        self._batches_written += 1
-        return prepared.num_rows
 
     def _replaces_table(self) -> bool:
         return self.disposition == "full_refresh" and self._batches_written == 0

@@ -55,6 +55,10 @@ class PartitionError(PipelineError, ValueError):
     """A partition-key value cannot be bucketed (e.g. an unparseable datetime)."""
 
 
+class DeltaWriteError(PipelineError):
+    """deltalake refused a write; the message keeps the first line of its error."""
+
+
 class WatermarkError(PipelineError, ValueError):
     """Incremental-field values cannot be compared or stored."""
 

@@ -1,8 +1,11 @@
+import datetime as dt
+
 import pyarrow as pa
 import pytest
 
 from harness.pipeline import (
     PARTITION_COLUMN,
+    DeltaWriteError,
     DeltaWriter,
     DuplicatePrimaryKeyError,
     MissingColumnError,
@@ -192,3 +195,44 @@ def test_full_refresh_can_partition_a_previously_unpartitioned_table(tmp_path):
     refresh.write(pa.table({"id": [1, 2]}), 1)
     assert refresh.partition_column == PARTITION_COLUMN
     assert set(read_table(tmp_path).column(PARTITION_COLUMN).to_pylist()) <= {"0", "1"}
+
+
+def test_unsigned_integers_are_widened_so_no_value_changes(tmp_path):
+    table = pa.table(
+        {
+            "id": pa.array([1, 2], pa.uint8()),
+            "small": pa.array([200, 255], pa.uint8()),
+            "big": pa.array([2**64 - 1, 0], pa.uint64()),
+        }
+    )
+    writer(tmp_path, "full_refresh").write(table, 1)
+    read = read_table(tmp_path).sort_by("id")
+    assert read.schema.field("small").type == pa.int16()
+    assert read.column("small").to_pylist() == [200, 255]
+    assert [int(v) for v in read.column("big").to_pylist()] == [2**64 - 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (pa.array([dt.time(9, 30)]), "column 'c' in batch 2 has type time64[us], which a Delta Lake table"),
+        (pa.array([dt.timedelta(days=1)]), "column 'c' in batch 2 has type duration[us], which"),
+        (pa.array([{"at": dt.time(9)}]), "column 'c' in batch 2 has type time64[us] (inside struct<at: time64[us]>)"),
+    ],
+)
+def test_types_delta_cannot_store_are_named_before_writing(tmp_path, column, expected):
+    with pytest.raises(SchemaConflictError) as caught:
+        writer(tmp_path, "full_refresh").write(pa.table({"id": [1], "c": column}), 2)
+    assert str(caught.value).startswith(f"source 'acme', endpoint 'things': {expected}")
+    assert not (tmp_path / "_delta_log").exists()
+
+
+def test_a_failed_delta_write_is_a_one_line_error_naming_the_table(tmp_path):
+    (tmp_path / "a-file").write_text("not a directory")
+    path = tmp_path / "a-file" / "table"
+    with pytest.raises(DeltaWriteError) as caught:
+        writer(path, "full_refresh").write(pa.table({"id": [1]}), 1)
+    message = str(caught.value)
+    expected = f"source 'acme', endpoint 'things': writing batch 1 to the Delta table at {path} failed: "
+    assert message.startswith(expected)
+    assert "\n" not in message
