@@ -1,5 +1,7 @@
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.pipeline import (
     DEFAULT_MAX_BYTES,
@@ -30,7 +32,7 @@ def test_rows_are_cut_at_the_row_threshold():
 def test_rows_are_cut_when_the_byte_estimate_reaches_the_threshold():
     wide = [{"id": i, "text": "x" * 1000} for i in range(25)]
     batches = list(Batcher(max_rows=1000, max_bytes=10_000).batches([wide]))
-    # Each row is ~1008 bytes, so ten rows reach 10_000 bytes.
+    # Each row holds 1008 bytes (8 for the id, 1000 for the text), so ten rows reach 10_000 bytes.
     assert [b.num_rows for b in batches] == [10, 10, 5]
     for batch in batches[:-1]:
         row_bytes = batch.slice(0, 1).nbytes
@@ -104,3 +106,35 @@ def test_batch_per_item_ends_a_batch_with_every_yielded_item():
     assert [b.num_rows for b in Batcher(batch_per_item=True).batches(items)] == [3, 2, 1, 5]
     assert [b.num_rows for b in Batcher(max_rows=2, batch_per_item=True).batches(items)] == [2, 1, 2, 1, 2, 2, 1]
     assert [b.num_rows for b in Batcher().batches(items)] == [11]
+
+
+def row_bytes(row: dict) -> int:
+    return 8 + len(row["text"].encode())
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    widths=st.lists(st.integers(0, 300), min_size=1, max_size=120),
+    page_sizes=st.lists(st.integers(1, 40), min_size=1, max_size=10),
+    max_rows=st.integers(1, 50),
+    max_bytes=st.integers(1, 3000),
+    singles=st.booleans(),
+)
+def test_every_batch_is_cut_exactly_at_the_first_limit_reached(widths, page_sizes, max_rows, max_bytes, singles):
+    all_rows = [{"id": i, "text": "é" * (w // 2) + "x" * (w % 2)} for i, w in enumerate(widths)]
+    items, start, turn = [], 0, 0
+    while start < len(all_rows):
+        size = page_sizes[turn % len(page_sizes)]
+        page = all_rows[start : start + size]
+        items.extend(page if singles else [page])
+        start, turn = start + size, turn + 1
+
+    batches = [b.to_pylist() for b in Batcher(max_rows=max_rows, max_bytes=max_bytes).batches(items)]
+
+    assert [row for batch in batches for row in batch] == all_rows
+    for batch in batches:
+        sizes = [row_bytes(row) for row in batch]
+        assert 1 <= len(batch) <= max_rows
+        assert sum(sizes[:-1]) < max_bytes  # the batch never continues past the row that reached max_bytes
+    for batch in batches[:-1]:
+        assert len(batch) == max_rows or sum(row_bytes(row) for row in batch) >= max_bytes
