@@ -54,3 +54,10 @@ def check(ctx: CheckContext) -> None:
             f"it completed with {len(day.rows)} rows and no error",
             "raise the HTTP error instead of ending the sync as if the data ended",
         )
+    text = f"{day.error.type} {day.error.message}".lower()
+    if not any(word in text for word in ("429", "retry-after", "rate", "wait")):
+        ctx.fail(
+            "an error that says the API rate-limited the sync",
+            f"429 Retry-After: {A_DAY} ended the sync with {day.error.describe()}",
+            "let the SDK's RateLimitCeilingExceeded (or the 429 HTTP error) propagate instead of replacing it",
+        )
