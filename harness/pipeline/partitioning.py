@@ -196,14 +196,11 @@ def _epoch_timestamps(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     return micros.cast(pa.timestamp("us", tz="UTC"))
 
 
-_FLOOR_UNITS = {"month": "month", "week": "week", "day": "day", "hour": "hour"}
-
-
 def _format_buckets(instants: pa.ChunkedArray, partition_format: str) -> pa.Array:
     """Format each instant's bucket. Arrow's strftime is slow per value, so rows are floored to their bucket and
     only the distinct buckets of the batch are formatted."""
     wall_clock = instants.cast(pa.timestamp(instants.type.unit)).combine_chunks()  # UTC values, tz dropped
-    floored = pc.floor_temporal(wall_clock, unit=_FLOOR_UNITS[partition_format], week_starts_monday=True)
+    floored = pc.floor_temporal(wall_clock, unit=partition_format, week_starts_monday=True)
     buckets = pc.unique(floored)
     labels = pc.strftime(buckets, format=DATE_FORMATS[partition_format])
     return pc.fill_null(pc.take(labels, pc.index_in(floored, buckets)), NULL_PARTITION)
