@@ -26,6 +26,8 @@ MIN_SECRET_LENGTH = 4
 
 # `//user:password@` in text a URL parser could not split (e.g. a URL with a malformed scheme).
 _USERINFO = re.compile(r"(?<=//)[^/@\s]*@")
+# `name=value` inside free text (an error message quoting a URL).
+_TEXT_PARAM = re.compile(r"(?P<name>[A-Za-z0-9_.\-\[\]]+)=(?P<value>[^&\s'\"),;]+)")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NAME_PARTS = re.compile(r"[^a-z0-9]+")
 
@@ -76,6 +78,15 @@ def scrub_url(url: str, secrets: Iterable[str] = ()) -> str:
     netloc = parts.netloc.rsplit("@", 1)[-1]
     rebuilt = urlunsplit((parts.scheme, netloc, parts.path, _scrub_params(parts.query), _scrub_params(parts.fragment)))
     return scrub_text(_USERINFO.sub("", rebuilt), secrets)
+
+
+def scrub_message(text: str, secrets: Iterable[str] = ()) -> str:
+    """Scrub free text such as an error message: credential `name=value` pairs, userinfo, known secrets."""
+
+    def redact(match: re.Match[str]) -> str:
+        return f"{match['name']}={REDACTED}" if is_sensitive_name(match["name"]) else match[0]
+
+    return scrub_text(_USERINFO.sub("", _TEXT_PARAM.sub(redact, text)), secrets)
 
 
 def is_sensitive_header(name: str) -> bool:

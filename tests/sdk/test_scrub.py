@@ -13,6 +13,7 @@ from sources.common.scrub import (
     REDACTED,
     is_sensitive_header,
     is_sensitive_name,
+    scrub_message,
     scrub_text,
     scrub_url,
     secret_header_values,
@@ -121,3 +122,14 @@ def test_scrubbing_twice_changes_nothing_more(secret: str, params: dict[str, str
     once = scrub_url(url, [secret])
 
     assert scrub_url(once, [secret]) == once
+
+
+def test_scrub_message_redacts_credential_pairs_userinfo_and_secrets_in_free_text() -> None:
+    message = (
+        "GET https://svc:fake-pw-0001@api.acme.test/v1/x?accessToken=fake-tok-0001&page_token=p2 failed "
+        "for account fake-acct-0001, api_key=fake-key-0001; limit=5"
+    )
+    assert scrub_message(message, ["fake-acct-0001"]) == (
+        "GET https://api.acme.test/v1/x?accessToken=REDACTED&page_token=p2 failed "
+        "for account REDACTED, api_key=REDACTED; limit=5"
+    )

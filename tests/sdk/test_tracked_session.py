@@ -256,3 +256,31 @@ def test_a_failure_while_recording_is_logged_and_the_response_still_returned(
     assert [entry for entry in logs if entry["event"] == "http_record_failed"] == [
         {"event": "http_record_failed", "error_class": "RuntimeError", "log_level": "warning"}
     ]
+
+
+def test_a_transport_error_message_carries_no_credential(mocked: responses.RequestsMock) -> None:
+    url = f"{API}/accounts/{PASSED_SECRET}/items?api_key={QUERY_KEY}"
+    failure = requests.exceptions.ConnectionError(
+        f"HTTPSConnectionPool(host='api.acme.test', port=443): Max retries exceeded with url: "
+        f"/v1/accounts/{PASSED_SECRET}/items?api_key={QUERY_KEY} (Caused by NewConnectionError('refused'))"
+    )
+    mocked.get(url, body=failure)
+    session = make_tracked_session(retry=None, secrets=[PASSED_SECRET])
+
+    with pytest.raises(requests.exceptions.ConnectionError) as raised:
+        session.get(url)
+
+    assert str(raised.value) == (
+        "HTTPSConnectionPool(host='api.acme.test', port=443): Max retries exceeded with url: "
+        "/v1/accounts/REDACTED/items?api_key=REDACTED (Caused by NewConnectionError('refused'))"
+    )
+
+
+def test_an_unmatched_replay_request_names_the_url_without_its_credentials(mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{API}/other", json={})
+
+    with pytest.raises(requests.exceptions.ConnectionError) as raised:
+        make_tracked_session(retry=None).get(f"{API}/items", params={"access_token": TOKEN})
+
+    assert f"{API}/items?access_token=REDACTED" in str(raised.value)
+    assert TOKEN not in str(raised.value)

@@ -20,7 +20,7 @@ from sources.common import events
 from sources.common.http.context import current_job_context
 from sources.common.http.records import RequestRecord
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
-from sources.common.scrub import scrub_url, secret_header_values
+from sources.common.scrub import scrub_message, scrub_url, secret_header_values
 
 # (connect, read) seconds. A request with no timeout can hang a sync forever.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
@@ -51,6 +51,14 @@ def _response_size(response: requests.Response | None, streamed: bool) -> int:
     return len(response.content)
 
 
+def _scrub_exception(exc: requests.RequestException, secrets: set[str]) -> None:
+    """Transport errors quote the URL (`Max retries exceeded with url: /v1/items?api_key=...`): scrub it."""
+    message = str(exc)
+    scrubbed = scrub_message(message, secrets)
+    if scrubbed != message:
+        exc.args = (scrubbed,)
+
+
 class TrackedHTTPAdapter(HTTPAdapter):
     """Records every `send`. Calls `super().send()` so in-process replay (which patches it) still sees it."""
 
@@ -67,6 +75,8 @@ class TrackedHTTPAdapter(HTTPAdapter):
             return response
         except BaseException as exc:
             error = exc
+            if isinstance(exc, requests.RequestException):
+                _scrub_exception(exc, self.secrets | secret_header_values(request.headers))
             raise
         finally:
             elapsed = time.perf_counter() - started
