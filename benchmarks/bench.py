@@ -172,7 +172,7 @@ def bare_merge(path: Path, batches: list[pa.Table]) -> None:
         )
 
 
-@case("pipeline", "harness.pipeline.run (items -> Batcher -> partition -> Delta) vs bare deltalake writes of its batches")
+@case("pipeline", "harness.pipeline.run (items -> Batcher -> partition -> Delta) vs bare deltalake writes")
 def pipeline_case(options: argparse.Namespace) -> list[Comparison]:
     count, batch_rows = options.rows, options.batch_rows
     first, second = synthetic_rows(count, version=0), synthetic_rows(count, version=1)
