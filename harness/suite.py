@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,8 @@ from harness.checks import CHECKS, ENDPOINT_CHECKS, SOURCE_CHECKS, applies, get_
 from harness.context import CheckContext
 from harness.driver import FIXTURES_ROOT
 from harness.failure import CheckFailure
+from harness.har import HarError
+from harness.manifest import ManifestError
 from harness.run import RunCache, profile
 from harness.targets import EndpointUnderTest, FixtureProblem, SourceUnderTest, load_source
 from sources.common.registry import SourceRegistry
@@ -126,4 +129,15 @@ class Suite:
             get_check(case.check_id).check(ctx)
         except CheckFailure as failure:
             return Verdict(case, "failed", failure.message, time.perf_counter() - started)
+        except (HarError, ManifestError) as problem:
+            return Verdict(case, "failed", f"{case.id}: {problem}", time.perf_counter() - started)
+        except Exception as error:  # a check that cannot evaluate must say so in one line, not as a traceback
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            return Verdict(
+                case,
+                "failed",
+                f"{case.id}: the check could not evaluate the run: {type(error).__name__}: {error} "
+                f"(at {Path(frame.filename).name}:{frame.lineno})",
+                time.perf_counter() - started,
+            )
         return Verdict(case, "passed", None, time.perf_counter() - started)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.checks._common import field_type, need_scenario
 from harness.context import CheckContext
 from harness.run import RunSpec
+from harness.targets import EndpointUnderTest
 from harness.values import carries_value, shifted
 
 ID = "incremental.desc_earliest"
@@ -20,11 +21,9 @@ APPLIES = "incremental endpoints whose SourceResponse has sort_mode='desc', or w
 PROBE_SHIFT_DAYS = -2
 
 
-def applies(target: object) -> bool:
-    incremental = bool(getattr(target, "incremental", False))
-    profile = getattr(target, "profile", None)
-    has_earliest = getattr(target, "scenario", lambda name: None)("earliest") is not None
-    return incremental and ((profile is not None and profile.sort_mode == "desc") or has_earliest)
+def applies(target: EndpointUnderTest) -> bool:
+    descending = target.profile is not None and target.profile.sort_mode == "desc"
+    return target.incremental and (descending or target.scenario("earliest") is not None)
 
 
 def check(ctx: CheckContext) -> None:

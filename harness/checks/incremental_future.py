@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.checks._common import need_scenario, row_key, show_key
 from harness.context import CheckContext
 from harness.run import RunSpec
+from harness.targets import EndpointUnderTest
 
 ID = "incremental.future"
 LEVEL = "endpoint"
@@ -16,8 +17,8 @@ PROVES = (
 APPLIES = "incremental endpoints (the schema supports_incremental)."
 
 
-def applies(target: object) -> bool:
-    return bool(getattr(target, "incremental", False))
+def applies(target: EndpointUnderTest) -> bool:
+    return target.incremental
 
 
 def check(ctx: CheckContext) -> None:

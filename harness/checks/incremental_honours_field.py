@@ -8,6 +8,7 @@ from harness.checks._common import need_scenario
 from harness.context import CheckContext
 from harness.replay.base import WireRequest
 from harness.run import RunSpec
+from harness.targets import EndpointUnderTest
 from harness.values import carries_value, shifted
 
 ID = "incremental.honours_field"
@@ -23,8 +24,8 @@ APPLIES = "incremental endpoints (the schema supports_incremental)."
 PROBE_SHIFT_DAYS = 5
 
 
-def applies(target: object) -> bool:
-    return bool(getattr(target, "incremental", False))
+def applies(target: EndpointUnderTest) -> bool:
+    return target.incremental
 
 
 def _watermark_for(ctx: CheckContext, field: str, kind: str, fallback: Any) -> Any:

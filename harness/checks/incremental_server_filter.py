@@ -5,6 +5,7 @@ from __future__ import annotations
 from harness.checks._common import field_type, need_scenario, row_key, show_key
 from harness.context import CheckContext
 from harness.run import RunRecord, RunSpec
+from harness.targets import EndpointUnderTest
 from harness.values import carries_value, shifted, sort_value
 
 ID = "incremental.server_filter"
@@ -21,8 +22,8 @@ APPLIES = "incremental endpoints (the schema supports_incremental)."
 PROBE_SHIFT_DAYS = 3
 
 
-def applies(target: object) -> bool:
-    return bool(getattr(target, "incremental", False))
+def applies(target: EndpointUnderTest) -> bool:
+    return target.incremental
 
 
 def probe(ctx: CheckContext, scenario: str, overrides: tuple[tuple[str, object], ...]) -> RunRecord:

@@ -9,6 +9,7 @@ from harness.checks._common import need_scenario, row_key, show_key
 from harness.context import CheckContext
 from harness.pipeline import PARTITION_COLUMN
 from harness.run import RunSpec
+from harness.targets import EndpointUnderTest
 
 ID = "partition.stable"
 LEVEL = "endpoint"
@@ -22,8 +23,8 @@ PROVES = (
 APPLIES = "endpoints whose SourceResponse asks for partitioning (partition_mode, partition_count or partition_size)."
 
 
-def applies(target: object) -> bool:
-    profile = getattr(target, "profile", None)
+def applies(target: EndpointUnderTest) -> bool:
+    profile = target.profile
     return profile is not None and bool(
         profile.partition_mode or profile.partition_count or profile.partition_size or profile.partition_keys
     )

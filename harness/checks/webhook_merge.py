@@ -8,6 +8,7 @@ from typing import Any
 from harness.checks._common import need_scenario, row_key, show_key
 from harness.context import CheckContext
 from harness.run import RunSpec
+from harness.targets import EndpointUnderTest
 
 ID = "webhook.merge"
 LEVEL = "endpoint"
@@ -22,8 +23,8 @@ APPLIES = "schemas with supports_webhooks=True of a WebhookSource."
 MARK = " (webhook)"
 
 
-def applies(target: object) -> bool:
-    return bool(getattr(target, "webhooks", False))
+def applies(target: EndpointUnderTest) -> bool:
+    return target.webhooks
 
 
 def _new_key_value(value: Any) -> Any:
@@ -45,17 +46,21 @@ def check(ctx: CheckContext) -> None:
     pulled_again = {row_key(row, keys) for row in ctx.run(RunSpec(second)).rows}
     reserved = set(keys) | set(full.response.partition_keys or () if full.response else ())
     reserved |= {field.field for field in ctx.schema_incremental_fields()}
+    if not full.rows:
+        ctx.fail(
+            "a full scenario with rows to build webhook rows from",
+            f"the full sync of {ctx.endpoint.name!r} yielded no rows",
+            f"record the full scenario over a dataset with rows (python -m harness.record {ctx.source_type})",
+        )
     candidates = [row for row in full.rows if row_key(row, keys) not in pulled_again]
-    if not candidates:
-        return
-    field = _editable_field(candidates[0], reserved)
+    field = _editable_field(full.rows[0], reserved)
     modified = []
     for row in candidates[:2]:
         changed = dict(row)
         if field is not None:
             changed[field] = f"{row.get(field)}{MARK}"
         modified.append(changed)
-    new = dict(candidates[-1])
+    new = dict(full.rows[-1])
     for key in keys:
         new[key] = _new_key_value(new[key])
     webhook_rows = [*modified, new]
