@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
 
-from sources.common.errors import ResumableStateError
+from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.http import TrackedSession, make_tracked_session
-from sources.common.rest_source import JSONLinkPaginator, PageRequest, RESTClient
+from sources.common.http_errors import body_excerpt, status_checker
+from sources.common.rest_source import JSONLinkPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
+from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
 from sources.common.retry import RetryPolicy
 from sources.common.typings import SourceInputs, SourceResponse
+from sources.common.watermarks import iso_seconds
 from sources.klaviyo.settings import API_REVISION, BASE_URL, DEFAULT_PAGE_SIZE, ENDPOINTS, KlaviyoEndpoint
 
 # Klaviyo answers 429 with `Retry-After`; `RateLimit-Reset` (seconds) is the fallback.
@@ -22,10 +24,8 @@ RETRY_POLICY = RetryPolicy(reset_header="RateLimit-Reset", reset_header_kind="se
 
 
 @dataclasses.dataclass
-class KlaviyoResumeConfig:
+class KlaviyoResumeConfig(NextPageState):
     """The next page's request (`PageRequest.to_state()`); its URL carries the cursor, filter and sort."""
-
-    next_request: dict[str, Any]
 
 
 class KlaviyoError(ValueError):
@@ -51,54 +51,21 @@ def error_detail(response: requests.Response) -> str:
         first = errors[0]
         return f"{first.get('code')}: {first.get('detail') or first.get('title')}"
     except (ValueError, AttributeError, IndexError, TypeError):
-        return response.text[:120] or "empty body"
-
-
-def raise_for_status(response: requests.Response, resource: str) -> None:
-    """`raise_for_status()` with the endpoint and Klaviyo's own error appended to the usual message."""
-    if response.ok:
-        return
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as exc:
-        raise requests.HTTPError(f"{exc} [{resource}: {error_detail(response)}]", response=response) from None
+        return body_excerpt(response)
 
 
 def get_endpoint(name: str) -> KlaviyoEndpoint:
-    try:
-        return ENDPOINTS[name]
-    except KeyError:
-        raise KlaviyoError(f"klaviyo: unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}") from None
+    return lookup_endpoint(ENDPOINTS, name, "klaviyo", error=KlaviyoError)
 
 
 def format_watermark(value: Any, where: str) -> str:
     """A watermark as the ISO 8601 instant Klaviyo filters take (`2024-03-01T00:00:00+00:00`)."""
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value, tz=UTC)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise KlaviyoError(f"{where}: watermark {value!r} is not an ISO 8601 datetime") from None
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    else:
-        raise KlaviyoError(f"{where}: watermark {value!r} is not a datetime")
-    # Truncating to whole seconds can only widen a greater-than filter, never skip a row.
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    return iso_seconds(value, where, error=KlaviyoError)
 
 
 def incremental_field(endpoint: KlaviyoEndpoint, inputs: SourceInputs) -> str | None:
-    if not inputs.should_use_incremental_field:
-        return None
-    field = inputs.incremental_field
-    if field not in endpoint.incremental_field_names:
-        known = ", ".join(endpoint.incremental_field_names)
-        raise KlaviyoError(f"klaviyo {endpoint.name}: cannot sync incrementally on {field!r}; choose one of {known}")
-    return field
+    resource = f"klaviyo {endpoint.name}"
+    return chosen_incremental_field(inputs, endpoint.incremental_field_names, resource, error=KlaviyoError)
 
 
 def initial_params(endpoint: KlaviyoEndpoint, inputs: SourceInputs, page_size: int) -> dict[str, Any]:
@@ -126,6 +93,10 @@ def flatten_resource(resource: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def flatten_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [flatten_resource(resource) for resource in resources]
+
+
 def select_resources(resource: str) -> Callable[[Any], list[dict[str, Any]]]:
     """The data selector: a JSON:API document's `data` list; any other body is a clear error."""
 
@@ -144,17 +115,8 @@ def make_client(session: requests.Session, resource: str) -> RESTClient:
         BASE_URL,
         session=session,
         data_selector=select_resources(resource),
-        raise_for_status=lambda response: raise_for_status(response, resource),
+        raise_for_status=status_checker(resource, error_detail),
     )
-
-
-def saved_request(manager: ResumableSourceManager[KlaviyoResumeConfig], resource: str) -> PageRequest | None:
-    """The next page saved by an interrupted run of this job, or None on a fresh sync."""
-    try:
-        resume = manager.load_state() if manager.can_resume() else None
-        return PageRequest.from_state(resume.next_request) if resume is not None else None
-    except ResumableStateError as exc:
-        raise ResumableStateError(f"{resource}: cannot resume from the saved position: {exc}") from None
 
 
 def iter_pages(
@@ -175,11 +137,7 @@ def iter_pages(
         resume_from=resume_from,
         resource=resource,
     )
-    for page in pages:
-        if page.items:
-            yield [flatten_resource(item) for item in page.items]
-        if page.next_request is not None:
-            manager.save_state(KlaviyoResumeConfig(next_request=page.next_request.to_state()))
+    yield from batches_then_save_next(pages, manager, KlaviyoResumeConfig, rows=flatten_resources)
 
 
 def klaviyo_source(

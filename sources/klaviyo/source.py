@@ -7,6 +7,7 @@ import dataclasses
 import requests
 
 from sources.common.base import ResumableSource, SourceSchema
+from sources.common.credentials import probe_verdict
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.registry import SourceRegistry
@@ -91,18 +92,17 @@ class KlaviyoSource(ResumableSource[KlaviyoSourceConfig, KlaviyoResumeConfig]):
             response = probe(config.api_key, endpoint)
         except requests.RequestException as exc:
             return False, f"Could not reach Klaviyo to check the API key: {type(exc).__name__}"
-        if response.status_code == 200:
-            return True, None
-        if response.status_code == 401:
-            return False, f"Klaviyo rejected the API key ({error_detail(response)}). Check the private API key."
-        if response.status_code == 403:
-            if schema_name is None:
-                return True, None
-            return False, (
-                f"The Klaviyo API key cannot read {schema_name}: grant it the `{SCOPES[schema_name]}` scope "
-                f"({error_detail(response)})."
-            )
-        return False, f"Klaviyo answered {response.status_code} while checking the API key: {error_detail(response)}"
+        detail = error_detail(response)
+        return probe_verdict(
+            response.status_code,
+            schema_name,
+            rejected=f"Klaviyo rejected the API key ({detail}). Check the private API key.",
+            forbidden=(
+                f"The Klaviyo API key cannot read {endpoint.name}: grant it the `{SCOPES[endpoint.name]}` scope "
+                f"({detail})."
+            ),
+            unexpected=f"Klaviyo answered {response.status_code} while checking the API key: {detail}",
+        )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         return {

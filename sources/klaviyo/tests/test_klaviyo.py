@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,10 +12,11 @@ import pytest
 import requests
 import responses
 
-from harness.har import read_har
+from harness.driver import open_response
 from harness.manifest import load_manifest
 from harness.pipeline import read_table, run
 from harness.record import SimulatedResponse
+from harness.testing import recorded_bodies
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
 from sources.common.redis_client import get_redis_client
@@ -57,13 +57,11 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None, incremental: bo
 
 
 def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    source = KlaviyoSource()
-    response = source.source_for_pipeline(CONFIG, source.get_resumable_source_manager(inputs), inputs)
-    return iter(response.items())
+    return iter(open_response(KlaviyoSource(), CONFIG, inputs).items())
 
 
 def recorded_rows(relative: str) -> list[dict[str, Any]]:
-    return [row for entry in read_har(FIXTURES / relative).entries for row in json.loads(entry.response.body)["data"]]
+    return [row for body in recorded_bodies(FIXTURES / relative) for row in body["data"]]
 
 
 def query(url: str) -> dict[str, list[str]]:
