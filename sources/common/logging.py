@@ -2,7 +2,8 @@
 
 Every SDK log call (`http_request`, `http_retry`, `resume_state_saved`, ...) goes through structlog, so one
 call here decides the format of all of them. A last line of defence redacts the value of any field whose
-name says it is a credential (`authorization`, `api_key`, `password`, ...).
+name says it is a credential (`authorization`, `api_key`, `password`, ...) and scrubs credential query
+parameters and URL userinfo out of every text value, tracebacks included.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from sources.common.scrub import REDACTED, is_sensitive_name
+from sources.common.scrub import REDACTED, is_sensitive_name, scrub_message
 
 # Field names the SDK itself logs that look like credentials by name but are not (`key` is a Redis key).
 NOT_CREDENTIAL_FIELDS = frozenset({"event", "key", "logger", "level", "timestamp"})
@@ -23,10 +24,15 @@ NOT_CREDENTIAL_FIELDS = frozenset({"event", "key", "logger", "level", "timestamp
 def redact_credential_fields(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: replace the value of every field named like a credential."""
-    for name in list(event_dict):
-        if name not in NOT_CREDENTIAL_FIELDS and is_sensitive_name(name) and event_dict[name] is not None:
+    """structlog processor: replace the value of every field named like a credential, and scrub text values
+    (an error message or a traceback quoting `?api_key=...` or `https://user:password@...`)."""
+    for name, value in list(event_dict.items()):
+        if value is None:
+            continue
+        if name not in NOT_CREDENTIAL_FIELDS and is_sensitive_name(name):
             event_dict[name] = REDACTED
+        elif isinstance(value, str):
+            event_dict[name] = scrub_message(value)
     return event_dict
 
 
@@ -59,9 +65,9 @@ def configure_logging(json: bool = True, level: int = stdlib_logging.INFO, strea
             structlog.processors.add_log_level,
             structlog.stdlib.add_logger_name,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            redact_credential_fields,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
+            redact_credential_fields,  # after the traceback is text, so it is scrubbed too
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -96,3 +96,18 @@ def test_console_format_is_one_readable_line_per_event(log_stream: io.StringIO) 
     assert "http_request" in line
     assert "status=200" in line
     assert "[sources.test]" in line
+
+
+def test_text_values_and_tracebacks_are_scrubbed(log_stream: io.StringIO) -> None:
+    configure_logging(stream=log_stream)
+    logger = structlog.get_logger("sources.test")
+
+    try:
+        raise RuntimeError("GET https://svc:fake-pw-0001@api.acme.test/v1?access_token=fake-tok-0001 failed")
+    except RuntimeError:
+        logger.exception("sync_failed", detail="retrying /v1/items?api_key=fake-key-0001&limit=5")
+
+    [entry] = lines_of(log_stream)
+    assert entry["detail"] == "retrying /v1/items?api_key=REDACTED&limit=5"
+    assert "RuntimeError: GET https://api.acme.test/v1?access_token=REDACTED failed" in entry["exception"]
+    assert "fake-" not in log_stream.getvalue()
