@@ -72,7 +72,7 @@ class StripeSource(ResumableSource[StripeSourceConfig, StripeResumeConfig], Webh
                     name="stripe_secret_key",
                     label="API key",
                     type=SourceFieldInputConfigType.PASSWORD,
-                    placeholder="rk_live_...",
+                    placeholder="rk_...",
                     caption=KEY_CAPTION,
                 ),
             ),
