@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.replay.inprocess import find_origin
 
@@ -45,13 +47,30 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def infrastructure_hosts() -> frozenset[str]:
+    """Hosts the harness itself talks to during a run: the Redis of `REDIS_URL`, when it is not local."""
+    url = os.environ.get("REDIS_URL")
+    host = urlsplit(url).hostname if url else None
+    return frozenset({host}) if host else frozenset()
+
+
 @contextlib.contextmanager
-def egress_guard(origin_dirs: Sequence[str]) -> Iterator[list[EgressAttempt]]:
-    """Patch socket connects and lookups for the duration of the block; yields the list of refused attempts."""
+def egress_guard(
+    origin_dirs: Sequence[str], allowed_hosts: frozenset[str] | None = None
+) -> Iterator[list[EgressAttempt]]:
+    """Patch socket connects and lookups for the duration of the block; yields the list of refused attempts.
+
+    Loopback, unix sockets and `allowed_hosts` (default: `infrastructure_hosts()`) pass.
+    """
+    allowed = infrastructure_hosts() if allowed_hosts is None else allowed_hosts
     attempts: list[EgressAttempt] = []
     original_connect = socket.socket.connect
     original_connect_ex = socket.socket.connect_ex
     original_getaddrinfo = socket.getaddrinfo
+    allowed_ips = set(allowed)
+    for host in allowed:  # a connect goes to the resolved address, not the name
+        with contextlib.suppress(OSError):
+            allowed_ips.update(str(info[4][0]) for info in original_getaddrinfo(host, None))
 
     def refuse(host: str, port: int | None, via: str) -> EgressBlocked:
         attempt = EgressAttempt(str(host), port, find_origin(origin_dirs), via)
@@ -61,8 +80,8 @@ def egress_guard(origin_dirs: Sequence[str]) -> Iterator[list[EgressAttempt]]:
     def address_host(sock: socket.socket, address: Any) -> tuple[str, int | None] | None:
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
             return None
-        host, port = address[0], address[1]
-        return (str(host), int(port)) if not is_loopback(str(host)) else None
+        host, port = str(address[0]), address[1]
+        return (host, int(port)) if not (is_loopback(host) or host in allowed_ips) else None
 
     def guarded_connect(sock: socket.socket, address: Any) -> None:
         if (target := address_host(sock, address)) is not None:
@@ -76,7 +95,7 @@ def egress_guard(origin_dirs: Sequence[str]) -> Iterator[list[EgressAttempt]]:
 
     def guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else host
-        if name is not None and not is_loopback(str(name)):
+        if name is not None and not is_loopback(str(name)) and str(name) not in allowed:
             raise refuse(str(name), port if isinstance(port, int) else None, via="lookup")
         return original_getaddrinfo(host, port, *args, **kwargs)
 

@@ -361,7 +361,12 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
         sut.source, sut.config, target.name, scenario, job_id=f"conformance-profile-{next(_job_counter)}"
     )
     try:
-        with egress_guard(sut.origin_dirs), use_clock(FakeClock()), backend, job_scope(sut.source, inputs):
+        with (
+            egress_guard(sut.origin_dirs),
+            use_clock(FakeClock(start=time.time())),
+            backend,
+            job_scope(sut.source, inputs),
+        ):
             return ResponseProfile.of(open_response(sut.source, sut.config, inputs))
     except (Exception, ReplayStop):
         return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.egress import EgressBlocked, egress_guard, is_loopback
+from harness.egress import EgressBlocked, egress_guard, infrastructure_hosts, is_loopback
 
 HERE = (str(Path(__file__).parent),)
 
@@ -56,3 +56,23 @@ def test_the_guard_is_removed_after_the_block() -> None:
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_the_redis_host_of_redis_url_is_infrastructure_not_egress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.2:6390/0")
+    with egress_guard(HERE) as attempts, pytest.raises(EgressBlocked):
+        socket.getaddrinfo("cache.internal.test", 6379)
+
+    assert infrastructure_hosts() == frozenset({"127.0.0.2"})
+    assert [attempt.host for attempt in attempts] == ["cache.internal.test"]
+
+
+def test_an_allowed_host_passes_the_lookup_and_its_address_the_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolved = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("198.51.100.7", 6379))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: resolved)  # no real DNS in tests
+    with egress_guard(HERE, allowed_hosts=frozenset({"redis"})) as attempts:
+        assert socket.getaddrinfo("redis", 6379) == resolved
+        with pytest.raises(EgressBlocked):
+            socket.getaddrinfo("api.vendor.test", 443)
+
+    assert [attempt.host for attempt in attempts] == ["api.vendor.test"]
