@@ -18,6 +18,7 @@ from harness.pipeline.errors import (
 )
 from harness.pipeline.partitioning import PARTITION_COLUMN, PartitionSpec, partition_of
 from harness.pipeline.reader import TableMissingError, read_table
+from harness.pipeline.rows import encode_json, plain_row
 from harness.pipeline.run import BatchEvent, BatchObserver, RunResult, run
 from harness.pipeline.watermarks import Watermark, WatermarkStore, WatermarkTracker
 
@@ -48,7 +49,9 @@ __all__ = [
     "WatermarkStore",
     "WatermarkTracker",
     "WriteDisposition",
+    "encode_json",
     "partition_of",
+    "plain_row",
     "read_table",
     "run",
 ]

@@ -14,7 +14,7 @@ import contextlib
 import gc
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -46,6 +46,11 @@ def _plain_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+def plain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict row as the pipeline stores it: nested values as JSON text, UUIDs as strings, the rest as is."""
+    return {key: _plain_value(value) for key, value in row.items()}
 
 
 def _plain_values(values: Sequence[Any]) -> list[Any]:

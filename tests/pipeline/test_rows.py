@@ -5,7 +5,7 @@ import uuid
 import pyarrow as pa
 import pytest
 
-from harness.pipeline import BatchConversionError, Batcher, SyncTarget
+from harness.pipeline import BatchConversionError, Batcher, SyncTarget, plain_row
 
 
 def test_nested_values_are_json_encoded_so_differing_shapes_share_one_column_type():
@@ -69,3 +69,10 @@ def test_a_single_column_and_large_integers():
 def test_a_row_with_keys_beyond_the_first_rows_keeps_them():
     (batch,) = Batcher().batches([[{"a": 1}, {"a": 2, "extra": "kept"}]])
     assert batch.to_pylist() == [{"a": 1, "extra": None}, {"a": 2, "extra": "kept"}]
+
+
+def test_plain_row_is_how_the_batcher_stores_a_dict_row():
+    row = {"id": uuid.UUID(int=1), "meta": {"at": dt.datetime(2024, 1, 2), "n": [1, None]}, "x": 1.5, "s": "t"}
+    (batch,) = Batcher().batches([row])
+    assert batch.to_pylist() == [plain_row(row)]
+    assert plain_row(row)["meta"] == '{"at":"2024-01-02T00:00:00","n":[1,null]}'
