@@ -5,28 +5,29 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
 from requests.auth import HTTPBasicAuth
 
 from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE, ChargebeeEndpoint
-from sources.common.errors import ResumableStateError
+from sources.common import watermarks
+from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.http import TrackedSession, make_tracked_session
-from sources.common.rest_source import JSONResponseCursorPaginator, PageRequest, RESTClient
+from sources.common.http_errors import body_excerpt, status_checker
+from sources.common.rest_source import JSONResponseCursorPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
+from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
 from sources.common.typings import SourceInputs, SourceResponse
+from sources.common.watermarks import WatermarkError
 
 SITE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclasses.dataclass
-class ChargebeeResumeConfig:
+class ChargebeeResumeConfig(NextPageState):
     """The next page's request (`PageRequest.to_state()`): filters, sort and the `offset` token."""
-
-    next_request: dict[str, Any]
 
 
 class ChargebeeError(ValueError):
@@ -55,57 +56,29 @@ def error_detail(response: requests.Response) -> str:
         body = response.json()
         return f"{body['api_error_code']}: {body['message']}"
     except (ValueError, KeyError, TypeError):
-        return response.text[:120] or "empty body"
-
-
-def raise_for_status(response: requests.Response, resource: str) -> None:
-    """`raise_for_status()` with the endpoint and Chargebee's own error appended to the usual message."""
-    if response.ok:
-        return
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as exc:
-        raise requests.HTTPError(f"{exc} [{resource}: {error_detail(response)}]", response=response) from None
+        return body_excerpt(response)
 
 
 def get_endpoint(name: str) -> ChargebeeEndpoint:
-    try:
-        return ENDPOINTS[name]
-    except KeyError:
-        raise ChargebeeError(f"chargebee: unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}") from None
+    return lookup_endpoint(ENDPOINTS, name, "chargebee", error=ChargebeeError)
 
 
 def epoch_seconds(value: Any, where: str) -> int:
-    """A watermark (epoch number or digit string, datetime, date or ISO string) as epoch seconds, rounded down."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    elif isinstance(value, str) and value.strip().isdigit():
+    """A watermark (epoch number or digit string, datetime, date or ISO string) as epoch seconds, rounded down.
+
+    Chargebee's own times are epoch seconds, so a watermark may come back as their digits.
+    """
+    if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ChargebeeError(f"{where}: watermark {value!r} is neither epoch seconds nor a datetime") from None
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    else:
-        raise ChargebeeError(f"{where}: watermark {value!r} is neither epoch seconds nor a datetime")
-    return int(moment.timestamp())
+    try:
+        return watermarks.epoch_seconds(value, where)
+    except WatermarkError:
+        raise ChargebeeError(f"{where}: watermark {value!r} is neither epoch seconds nor a datetime") from None
 
 
 def incremental_field(endpoint: ChargebeeEndpoint, inputs: SourceInputs) -> str | None:
-    if not inputs.should_use_incremental_field:
-        return None
-    field = inputs.incremental_field
-    if field not in endpoint.incremental_field_names:
-        known = ", ".join(endpoint.incremental_field_names)
-        raise ChargebeeError(
-            f"chargebee {endpoint.name}: cannot sync incrementally on {field!r}; choose one of {known}"
-        )
-    return field
+    resource = f"chargebee {endpoint.name}"
+    return chosen_incremental_field(inputs, endpoint.incremental_field_names, resource, error=ChargebeeError)
 
 
 def initial_params(endpoint: ChargebeeEndpoint, inputs: SourceInputs, page_size: int) -> dict[str, Any]:
@@ -138,15 +111,6 @@ def select_objects(endpoint: ChargebeeEndpoint, resource: str) -> Callable[[Any]
     return select
 
 
-def saved_request(manager: ResumableSourceManager[ChargebeeResumeConfig], resource: str) -> PageRequest | None:
-    """The next page saved by an interrupted run of this job, or None on a fresh sync."""
-    try:
-        resume = manager.load_state() if manager.can_resume() else None
-        return PageRequest.from_state(resume.next_request) if resume is not None else None
-    except ResumableStateError as exc:
-        raise ResumableStateError(f"{resource}: cannot resume from the saved position: {exc}") from None
-
-
 def iter_pages(
     api_key: str,
     site: str,
@@ -162,7 +126,7 @@ def iter_pages(
         base_url(site),
         session=make_session(api_key),
         data_selector=select_objects(endpoint, resource),
-        raise_for_status=lambda response: raise_for_status(response, resource),
+        raise_for_status=status_checker(resource, error_detail),
     )
     pages = client.paginate(
         endpoint.path,
@@ -171,11 +135,7 @@ def iter_pages(
         resume_from=resume_from,
         resource=resource,
     )
-    for page in pages:
-        if page.items:
-            yield page.items
-        if page.next_request is not None:
-            manager.save_state(ChargebeeResumeConfig(next_request=page.next_request.to_state()))
+    yield from batches_then_save_next(pages, manager, ChargebeeResumeConfig)
 
 
 def chargebee_source(

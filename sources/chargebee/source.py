@@ -9,6 +9,7 @@ import requests
 from sources.chargebee.chargebee import ChargebeeResumeConfig, chargebee_source, error_detail, normalize_site, probe
 from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
 from sources.common.base import ResumableSource, SourceSchema
+from sources.common.credentials import probe_verdict
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.registry import SourceRegistry
@@ -92,21 +93,15 @@ class ChargebeeSource(ResumableSource[ChargebeeSourceConfig, ChargebeeResumeConf
             response = probe(config.api_key, config.site, endpoint)
         except requests.RequestException as exc:
             return False, f"Could not reach {config.site}.chargebee.com: {type(exc).__name__}"
-        status = response.status_code
-        if status == 200:
-            return True, None
-        if status == 401:
-            return False, f"Chargebee rejected the API key ({error_detail(response)}). Check the key and the site."
-        if status == 403:
-            if schema_name is None:
-                return True, None
-            return False, (
-                f"The Chargebee API key cannot read {schema_name}: give the key read access to it "
-                f"({error_detail(response)})."
-            )
-        if status == 404:
-            return False, f"There is no Chargebee site at {config.site}.chargebee.com; check the site name."
-        return False, f"Chargebee answered {status} while checking the API key: {error_detail(response)}"
+        detail = error_detail(response)
+        return probe_verdict(
+            response.status_code,
+            schema_name,
+            rejected=f"Chargebee rejected the API key ({detail}). Check the key and the site.",
+            forbidden=f"The Chargebee API key cannot read {endpoint.name}: give the key read access to it ({detail}).",
+            not_found=f"There is no Chargebee site at {config.site}.chargebee.com; check the site name.",
+            unexpected=f"Chargebee answered {response.status_code} while checking the API key: {detail}",
+        )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         # The host is the account's own site, so the prefixes stop at the scheme.

@@ -7,6 +7,7 @@ import dataclasses
 import requests
 
 from sources.common.base import ResumableSource, SourceSchema
+from sources.common.credentials import probe_verdict
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.registry import SourceRegistry
@@ -104,21 +105,17 @@ class ZendeskSource(ResumableSource[ZendeskSourceConfig, ZendeskResumeConfig]):
             response = probe(config.subdomain, config.email, config.api_token, endpoint)
         except requests.RequestException as exc:
             return False, f"Could not reach {config.subdomain}.zendesk.com: {type(exc).__name__}"
-        status = response.status_code
-        if status == 200:
-            return True, None
-        if status == 401:
-            return False, f"Zendesk rejected the email and API token ({error_detail(response)})."
-        if status == 403:
-            if schema_name is None:
-                return True, None
-            return False, (
-                f"The Zendesk user cannot read {schema_name}: it needs the {endpoint.required_role} role "
-                f"({error_detail(response)})."
-            )
-        if status == 404:
-            return False, f"There is no Zendesk account at {config.subdomain}.zendesk.com; check the subdomain."
-        return False, f"Zendesk answered {status} while checking the credentials: {error_detail(response)}"
+        detail = error_detail(response)
+        return probe_verdict(
+            response.status_code,
+            schema_name,
+            rejected=f"Zendesk rejected the email and API token ({detail}).",
+            forbidden=(
+                f"The Zendesk user cannot read {endpoint.name}: it needs the {endpoint.required_role} role ({detail})."
+            ),
+            not_found=f"There is no Zendesk account at {config.subdomain}.zendesk.com; check the subdomain.",
+            unexpected=f"Zendesk answered {response.status_code} while checking the credentials: {detail}",
+        )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         # The host is the account's own subdomain, so the prefixes stop at the scheme.

@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
 from requests.auth import HTTPBasicAuth
 
-from sources.common import clock
-from sources.common.errors import ResumableStateError
+from sources.common import clock, watermarks
+from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.http import TrackedSession, make_tracked_session
-from sources.common.rest_source import JSONLinkPaginator, PageRequest, RESTClient
+from sources.common.http_errors import body_excerpt, status_checker
+from sources.common.rest_source import JSONLinkPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
+from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.zendesk.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, ZendeskEndpoint
@@ -26,10 +27,8 @@ SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclasses.dataclass
-class ZendeskResumeConfig:
+class ZendeskResumeConfig(NextPageState):
     """The next page's request (`PageRequest.to_state()`): an export's `after_url` or a list's `links.next`."""
-
-    next_request: dict[str, Any]
 
 
 class ZendeskError(ValueError):
@@ -57,57 +56,25 @@ def error_detail(response: requests.Response) -> str:
         body = response.json()
         error = body["error"]
     except (ValueError, KeyError, TypeError):
-        return response.text[:120] or "empty body"
+        return body_excerpt(response)
     if isinstance(error, dict):
         error = ": ".join(str(error[key]) for key in ("title", "message") if error.get(key))
     description = body.get("description")
     return f"{error}: {description}" if description else str(error)
 
 
-def raise_for_status(response: requests.Response, resource: str) -> None:
-    """`raise_for_status()` with the endpoint and Zendesk's own error appended to the usual message."""
-    if response.ok:
-        return
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as exc:
-        raise requests.HTTPError(f"{exc} [{resource}: {error_detail(response)}]", response=response) from None
-
-
 def get_endpoint(name: str) -> ZendeskEndpoint:
-    try:
-        return ENDPOINTS[name]
-    except KeyError:
-        raise ZendeskError(f"zendesk: unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}") from None
+    return lookup_endpoint(ENDPOINTS, name, "zendesk", error=ZendeskError)
 
 
 def epoch_seconds(value: Any, where: str) -> int:
     """A watermark (datetime, date, ISO string or epoch number) as whole epoch seconds, rounded down."""
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ZendeskError(f"{where}: watermark {value!r} is not an ISO 8601 datetime") from None
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    else:
-        raise ZendeskError(f"{where}: watermark {value!r} is not a datetime")
-    return int(moment.timestamp())
+    return watermarks.epoch_seconds(value, where, error=ZendeskError)
 
 
 def incremental_field(endpoint: ZendeskEndpoint, inputs: SourceInputs) -> str | None:
-    if not inputs.should_use_incremental_field:
-        return None
-    field = inputs.incremental_field
-    if field not in endpoint.incremental_field_names:
-        known = ", ".join(endpoint.incremental_field_names) or "none (full refresh only)"
-        raise ZendeskError(f"zendesk {endpoint.name}: cannot sync incrementally on {field!r}; choose one of {known}")
-    return field
+    resource = f"zendesk {endpoint.name}"
+    return chosen_incremental_field(inputs, endpoint.incremental_field_names, resource, error=ZendeskError)
 
 
 def initial_params(endpoint: ZendeskEndpoint, inputs: SourceInputs, page_size: int) -> dict[str, Any]:
@@ -143,15 +110,6 @@ def next_url_selector(endpoint: ZendeskEndpoint) -> Callable[[dict[str, Any]], s
     return lambda body: (body.get("links") or {}).get("next") if (body.get("meta") or {}).get("has_more") else None
 
 
-def saved_request(manager: ResumableSourceManager[ZendeskResumeConfig], resource: str) -> PageRequest | None:
-    """The next page saved by an interrupted run of this job, or None on a fresh sync."""
-    try:
-        resume = manager.load_state() if manager.can_resume() else None
-        return PageRequest.from_state(resume.next_request) if resume is not None else None
-    except ResumableStateError as exc:
-        raise ResumableStateError(f"{resource}: cannot resume from the saved position: {exc}") from None
-
-
 def iter_pages(
     session: requests.Session,
     subdomain: str,
@@ -167,7 +125,7 @@ def iter_pages(
         base_url(subdomain),
         session=session,
         data_selector=select_rows(endpoint, resource),
-        raise_for_status=lambda response: raise_for_status(response, resource),
+        raise_for_status=status_checker(resource, error_detail),
     )
     pages = client.paginate(
         endpoint.path,
@@ -176,11 +134,7 @@ def iter_pages(
         resume_from=resume_from,
         resource=resource,
     )
-    for page in pages:
-        if page.items:
-            yield page.items
-        if page.next_request is not None:
-            manager.save_state(ZendeskResumeConfig(next_request=page.next_request.to_state()))
+    yield from batches_then_save_next(pages, manager, ZendeskResumeConfig)
 
 
 def zendesk_source(

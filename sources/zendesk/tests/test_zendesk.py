@@ -13,9 +13,10 @@ import pytest
 import requests
 import responses
 
-from harness.har import read_har
+from harness.driver import open_response
 from harness.manifest import load_manifest
 from harness.pipeline import read_table, run
+from harness.testing import recorded_bodies
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
 from sources.common.redis_client import get_redis_client
@@ -54,13 +55,11 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None) -> SourceInputs
 
 
 def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    source = ZendeskSource()
-    response = source.source_for_pipeline(CONFIG, source.get_resumable_source_manager(inputs), inputs)
-    return iter(response.items())
+    return iter(open_response(ZendeskSource(), CONFIG, inputs).items())
 
 
 def bodies(relative: str) -> list[dict[str, Any]]:
-    return [json.loads(entry.response.body) for entry in read_har(FIXTURES / relative).entries]
+    return recorded_bodies(FIXTURES / relative)
 
 
 def recorded_rows(relative: str, key: str) -> list[dict[str, Any]]:
