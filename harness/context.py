@@ -80,7 +80,7 @@ class CheckContext:
             )
         if record.unmatched:
             self._fail_unmatched(record, what)
-        if record.stop == "LoopGuardTripped":
+        if record.stop in ("LoopGuardTripped", "RunawayRun"):
             self.fail(
                 "the sync to terminate",
                 f"{what}: {record.stop_message}; last request {record.wire[-1].url if record.wire else '-'}",

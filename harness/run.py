@@ -12,12 +12,15 @@ Checks ask `RunCache` for runs and read the records; they never drive the replay
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
 import dataclasses
 import itertools
 import json
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -34,7 +37,7 @@ from harness.driver import job_scope, make_inputs, open_response
 from harness.egress import EgressAttempt, egress_guard
 from harness.har import HarEntry, read_har
 from harness.replay import make_backend
-from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, Unmatched, WireRequest
+from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun, Unmatched, WireRequest
 from harness.replay.faults import Fault
 from harness.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
@@ -43,6 +46,11 @@ from sources.common.http import RequestRecord
 from sources.common.rest_source import PageCapHit
 from sources.common.resumable import StateLoaded, StateSaved
 from sources.common.typings import SourceInputs
+
+RUN_WALL_TIME_LIMIT_SECONDS = 60.0
+# A source yielding this many batches per recorded response (empty pages forever) is not going to end.
+BATCHES_PER_ENTRY = 500
+MIN_BATCH_CAP = 10_000
 
 _job_counter = itertools.count(1)
 # Generators a crash left mid-iteration. Kept alive so that no `finally` of theirs runs during the session:
@@ -238,9 +246,33 @@ class _Observer:
             self.page_caps.append(event)
 
     def capture(self, items: Iterable[Any]) -> Iterator[Any]:
+        limit = max(MIN_BATCH_CAP, BATCHES_PER_ENTRY * self.backend.entry_count)
         for item in items:
             self.batches.append(_batch_record(len(self.batches) + 1, item, len(self.backend.wire_log)))
+            if len(self.batches) > limit:
+                raise RunawayRun(
+                    f"yielded {len(self.batches)} batches from {len(self.backend.wire_log)} requests without ending"
+                )
             yield item
+
+
+@contextlib.contextmanager
+def watchdog(seconds: float) -> Iterator[None]:
+    """Stop a run that is still going after `seconds` of wall time (a loop that makes no request at all)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RunawayRun(f"still running after {seconds:g}s of wall time")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def execute(
@@ -287,6 +319,7 @@ def execute(
     table: TableSnapshot | None = None
     started = time.perf_counter()
     with (
+        watchdog(RUN_WALL_TIME_LIMIT_SECONDS),
         structlog.testing.capture_logs() as logs,
         egress_guard(sut.origin_dirs) as egress,
         use_clock(clock),

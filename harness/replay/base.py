@@ -77,6 +77,10 @@ class ProbeCaptured(ReplayStop):
     pass
 
 
+class RunawayRun(ReplayStop):
+    """The source neither ended nor made progress on the wire: endless batches, or wall time ran out."""
+
+
 class ReplayBackend(ABC):
     name: str = "abstract"
 

@@ -6,11 +6,15 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from acme_vendor.corpus import GOOD
+from acme_vendor.corpus import GOOD, copy_fixtures
+from acme_vendor.source import AcmeSource, constant
 
+from harness import run
+from harness.api import run_check
 from harness.replay.faults import rate_limit
 from harness.run import RunCache, RunSpec
 from harness.suite import Suite
+from sources.common.registry import SourceRegistry
 
 
 @pytest.fixture
@@ -65,3 +69,30 @@ def test_a_pipeline_chain_reads_the_delta_table_back(tickets) -> None:
     assert first.table is not None and second.table is not None
     assert sorted(row["id"] for row in first.table.rows) == sorted(row["id"] for row in first.rows)
     assert {row["id"] for row in second.table.rows} == {row["id"] for row in first.rows + second.rows}
+
+
+class SpinsWithoutRequests(AcmeSource):
+    """A loop that neither requests nor yields: only the wall-time watchdog can end it."""
+
+    source_type = constant("acme_spins")
+
+    def pages(self, client, endpoint, phases, manager):  # type: ignore[no-untyped-def]
+        yield from super().pages(client, endpoint, phases, manager)
+        while True:
+            pass
+
+
+def test_a_run_that_spins_without_requests_is_stopped_by_the_watchdog(
+    acme_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run, "RUN_WALL_TIME_LIMIT_SECONDS", 0.3)
+    copy_fixtures(acme_root / GOOD, "acme_spins", tmp_path / "acme_spins")
+    SourceRegistry.register(SpinsWithoutRequests)
+    try:
+        verdict = run_check("acme_spins", "agents", "pagination.complete", fixtures_root=tmp_path, fresh=True)
+    finally:
+        SourceRegistry.unregister("acme_spins")
+
+    assert verdict.status == "failed"
+    assert "expected the sync to terminate" in (verdict.message or "")
+    assert "still running after 0.3s of wall time" in (verdict.message or "")

@@ -316,6 +316,18 @@ class LooksBackADay(AcmeSource):
         return format_instant(moment - dt.timedelta(days=1))
 
 
+class NeverEnds(AcmeSource):
+    """Polls a local buffer for late rows after the last page, with a loop condition that never turns false."""
+
+    source_type = constant("acme_never_ends")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        yield from super().pages(client, endpoint, phases, manager)
+        late: list[dict[str, Any]] = []
+        while late is not None:
+            yield late
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
     source: type[AcmeSource]
@@ -335,6 +347,7 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(FollowsFirstPageForever, "pagination.complete", "tickets", "same URL twice"),
     KnownBad(IgnoresHasMore, "pagination.complete", "tickets", "the sync to stop after the last page"),
     KnownBad(PhonesHomeWithUrllib, "pagination.complete", "tickets", "status.acme-helpdesk.test"),
+    KnownBad(NeverEnds, "pagination.complete", "tickets", "without ending"),
     KnownBad(DuplicateKeysAcrossPages, "rows.primary_key", "agents", "each primary key once per sync"),
     KnownBad(AdvertisesMissingField, "rows.shape", "tickets", "has no 'updated'", recorded_with_itself=True),
     KnownBad(WrongSortMode, "sort.honest", "tickets", "comes after row", recorded_with_itself=True),
