@@ -190,6 +190,9 @@ class SourceConfig:
 
     def __post_init__(self) -> None:
         _freeze(self, "fields", "webhookFields")
+        duplicate = _first_duplicate_name(self.fields)
+        if duplicate:
+            raise ValueError(f"source {self.name!r}: field {duplicate!r} is declared twice where the config reads it")
         if self.releaseStatus is not None and self.releaseStatus not in RELEASE_STATUSES:
             raise ValueError(
                 f"source {self.name!r}: releaseStatus must be one of {', '.join(RELEASE_STATUSES)} or unset, "
@@ -207,6 +210,33 @@ class SourceConfig:
         if self.unreleasedSource:
             return "unreleased"
         return self.releaseStatus or "ga"
+
+
+def _names_read_beside(fields: Iterable[FieldType]) -> list[list[str]]:
+    """The names each field puts into the object it is read from; a select's chosen children sit beside it."""
+    groups: list[list[str]] = []
+    for field in fields:
+        names = [field.name]
+        if isinstance(field, SourceFieldSelectConfig):
+            names += sorted({child.name for option in field.options for child in option.fields})
+        groups.append(names)
+    return groups
+
+
+def _first_duplicate_name(fields: Iterable[FieldType]) -> str | None:
+    """A name two fields would both read from the same object (options of one select may share a name)."""
+    seen: set[str] = set()
+    for names in _names_read_beside(fields):
+        clash = next((name for name in names if name in seen), None)
+        if clash:
+            return clash
+        seen.update(names)
+    for field in fields:
+        if isinstance(field, SourceFieldSwitchGroupConfig):
+            nested = _first_duplicate_name(field.fields)
+            if nested:
+                return f"{field.name}.{nested}"
+    return None
 
 
 def iter_fields(fields: Iterable[FieldType]) -> list[FieldType]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import string
 from typing import Any
 
@@ -451,3 +452,40 @@ def test_a_feature_flag_must_be_kebab_case(flag: str) -> None:
 def test_source_config_fields_may_be_a_list() -> None:
     config = SourceConfig(name="Acme", label="Acme", fields=[text("account")])  # type: ignore[arg-type]
     assert config.fields == (text("account"),)
+
+
+# --- field names --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "duplicate"),
+    [
+        ((text("account"), text("account", Kind.PASSWORD)), "account"),
+        ((text("api_key"), AUTH), "api_key"),
+        (
+            (SourceFieldSwitchGroupConfig(name="proxy", label="Proxy", fields=(text("host"), text("host"))),),
+            "proxy.host",
+        ),
+    ],
+    ids=["top level", "select child beside a field", "inside a switch group"],
+)
+def test_a_name_read_twice_from_the_same_object_is_refused(fields: tuple[Any, ...], duplicate: str) -> None:
+    with pytest.raises(ValueError, match=rf"^source 'Acme': field '{re.escape(duplicate)}' is declared twice"):
+        SourceConfig(name="Acme", label="Acme", fields=fields)
+
+
+def test_options_of_one_select_may_share_a_child_name() -> None:
+    login = SourceFieldSelectConfig(
+        name="login",
+        label="Login",
+        options=(
+            SourceFieldSelectConfigOption(
+                label="Password", value="password", fields=(text("user"), text("pw", Kind.PASSWORD))
+            ),
+            SourceFieldSelectConfigOption(label="Key", value="key", fields=(text("user"), text("key", Kind.PASSWORD))),
+        ),
+    )
+    config = SourceConfig(name="Acme", label="Acme", fields=(text("host"), login, TUNNEL))
+    payload = {"host": "h", "login": "key", "user": "u", "key": "k"}
+
+    assert parse_fields(config.fields, payload, "Acme config") == {**payload, "ssh_tunnel": {"enabled": False}}
