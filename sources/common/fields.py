@@ -193,15 +193,18 @@ class SourceConfig:
         duplicate = _first_duplicate_name(self.fields)
         if duplicate:
             raise ValueError(f"source {self.name!r}: field {duplicate!r} is declared twice where the config reads it")
+        self._check_release_settings()
+
+    def _check_release_settings(self) -> None:
         if self.releaseStatus is not None and self.releaseStatus not in RELEASE_STATUSES:
             raise ValueError(
                 f"source {self.name!r}: releaseStatus must be one of {', '.join(RELEASE_STATUSES)} or unset, "
                 f"got {self.releaseStatus!r}"
             )
         if self.featureFlag is not None and not _KEBAB_CASE.match(self.featureFlag):
+            suggestion = "dwh-" + re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
             raise ValueError(
-                f"source {self.name!r}: featureFlag must be kebab-case like 'dwh-{self.name.lower()}', "
-                f"got {self.featureFlag!r}"
+                f"source {self.name!r}: featureFlag must be kebab-case like {suggestion!r}, got {self.featureFlag!r}"
             )
 
     @property

@@ -489,3 +489,8 @@ def test_options_of_one_select_may_share_a_child_name() -> None:
     payload = {"host": "h", "login": "key", "user": "u", "key": "k"}
 
     assert parse_fields(config.fields, payload, "Acme config") == {**payload, "ssh_tunnel": {"enabled": False}}
+
+
+def test_the_feature_flag_suggestion_is_itself_kebab_case() -> None:
+    with pytest.raises(ValueError, match=r"like 'dwh-acme-help-desk', got 'Acme'"):
+        SourceConfig(name="Acme Help_Desk", label="Acme", fields=(), featureFlag="Acme")
