@@ -14,7 +14,7 @@ from harness.pipeline.rows import row_sizes, rows_to_table
 
 DEFAULT_MAX_ROWS = 5000
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-FIRST_CONVERSION_ROWS = 100
+FIRST_CONVERSION_ROWS = 10
 
 _UNNAMED = SyncTarget(source="?", endpoint="?")
 

@@ -11,6 +11,7 @@ from harness.pipeline import (
     InvalidItemError,
     SyncTarget,
 )
+from harness.pipeline.batcher import FIRST_CONVERSION_ROWS
 
 
 def rows(count: int, start: int = 0) -> list[dict]:
@@ -89,16 +90,20 @@ def test_non_positive_thresholds_are_rejected():
         Batcher(max_rows=0)
 
 
+# The Batcher converts the first FIRST_CONVERSION_ROWS rows on their own, so these rows span two chunks.
+CHUNK = FIRST_CONVERSION_ROWS
+
+
 def test_a_column_whose_type_changes_between_conversion_chunks_is_named():
     batcher = Batcher(max_rows=1000, target=SyncTarget("acme", "things"))
     with pytest.raises(BatchConversionError, match=r"do not share column types: .*Field a has incompatible types"):
-        list(batcher.batches([[{"a": 1}] * 100, [{"a": "x"}] * 100]))
+        list(batcher.batches([[{"a": 1}] * CHUNK, [{"a": "x"}] * CHUNK]))
 
 
 def test_ints_and_floats_in_different_chunks_share_a_float_column():
-    (batch,) = Batcher(max_rows=1000).batches([[{"a": 1}] * 100, [{"a": 2.5}] * 100])
+    (batch,) = Batcher(max_rows=1000).batches([[{"a": 1}] * CHUNK, [{"a": 2.5}] * CHUNK])
     assert batch.schema.field("a").type == pa.float64()
-    assert batch.column("a").to_pylist() == [1.0] * 100 + [2.5] * 100
+    assert batch.column("a").to_pylist() == [1.0] * CHUNK + [2.5] * CHUNK
 
 
 def test_batch_per_item_ends_a_batch_with_every_yielded_item():
