@@ -11,7 +11,8 @@ import dataclasses
 from typing import Any, NoReturn
 
 from harness.failure import CheckFailure
-from harness.run import ChainRecord, ResumeRecord, RunCache, RunRecord, RunSpec
+from harness.records import ChainRecord, ResumeRecord, RunRecord, RunSpec
+from harness.run import RunCache
 from harness.targets import EndpointUnderTest, SourceUnderTest
 
 MAX_LISTED = 5

@@ -34,10 +34,22 @@ import structlog.testing
 
 from harness import pipeline
 from harness.driver import job_scope, make_inputs, open_response
-from harness.egress import EgressAttempt, egress_guard
-from harness.har import HarEntry, read_har
+from harness.egress import egress_guard
+from harness.har import read_har
+from harness.records import (
+    BatchRecord,
+    ChainRecord,
+    CredentialCall,
+    CredentialsRecord,
+    ErrorRecord,
+    ResumeRecord,
+    RunRecord,
+    RunSpec,
+    SavedState,
+    TableSnapshot,
+)
 from harness.replay import make_backend
-from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun, Unmatched, WireRequest
+from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun
 from harness.replay.faults import Fault
 from harness.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
@@ -65,122 +77,6 @@ def work_root() -> Path:
         _work_root = Path(tempfile.mkdtemp(prefix="conformance-"))
         atexit.register(shutil.rmtree, _work_root, True)
     return _work_root
-
-
-@dataclasses.dataclass(frozen=True)
-class RunSpec:
-    """What to run. Hashable: runs are cached by (source, endpoint, spec)."""
-
-    scenario: str = "full"
-    faults: tuple[Fault, ...] = ()
-    crash_at: int | None = None
-    overrides: tuple[tuple[str, Any], ...] = ()
-    probe: bool = False
-    pipeline: bool = False
-    webhook_rows: str | None = None  # JSON list of rows delivered through the webhook folder
-
-    def describe(self) -> str:
-        parts = [f"scenario {self.scenario!r}"]
-        if self.overrides:
-            parts.append(", ".join(f"{name}={value!r}" for name, value in self.overrides))
-        parts.extend(fault.describe() for fault in self.faults)
-        if self.crash_at is not None:
-            parts.append(f"crash while handling batch {self.crash_at}")
-        return "; ".join(parts)
-
-
-@dataclasses.dataclass(frozen=True)
-class BatchRecord:
-    index: int
-    kind: str
-    rows: tuple[dict[str, Any], ...]
-    requests_before: int
-    problem: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class SavedState:
-    state: dict[str, Any]
-    after_batch: int
-    requests_before: int
-
-
-@dataclasses.dataclass(frozen=True)
-class ErrorRecord:
-    type: str
-    message: str
-    origin: str | None
-
-    def describe(self) -> str:
-        where = f" (raised at {self.origin})" if self.origin else ""
-        return f"{self.type}: {self.message}{where}"
-
-
-@dataclasses.dataclass(frozen=True)
-class TableSnapshot:
-    path: Path
-    rows: tuple[dict[str, Any], ...]
-    partition_column: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class RunRecord:
-    source_type: str
-    endpoint: str
-    spec: RunSpec
-    inputs: SourceInputs
-    response: ResponseProfile | None
-    recorded_entries: int
-    wire: tuple[WireRequest, ...]
-    tracked: tuple[RequestRecord, ...]
-    batches: tuple[BatchRecord, ...]
-    states: tuple[SavedState, ...]
-    loaded_states: tuple[dict[str, Any], ...]
-    error: ErrorRecord | None
-    stop: str | None
-    stop_message: str | None
-    unmatched: tuple[Unmatched, ...]
-    unconsumed: tuple[HarEntry, ...]
-    hangs: tuple[WireRequest, ...]
-    sleeps: tuple[float, ...]
-    egress: tuple[EgressAttempt, ...]
-    page_caps: tuple[PageCapHit, ...]
-    logs: tuple[dict[str, Any], ...]
-    table: TableSnapshot | None
-    crashed: bool
-    duration: float
-
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        return [row for batch in self.batches for row in batch.rows]
-
-    @property
-    def pages_served(self) -> int:
-        return sum(1 for request in self.wire if request.matched)
-
-    @property
-    def first_request(self) -> WireRequest | None:
-        return self.wire[0] if self.wire else None
-
-    @property
-    def completed(self) -> bool:
-        return self.error is None and self.stop is None and not self.crashed
-
-
-@dataclasses.dataclass(frozen=True)
-class ResumeRecord:
-    """The crash model at checkpoint k: the crashed run, then a new source instance on the same Redis state."""
-
-    crash_at: int
-    crashed: RunRecord
-    resumed: RunRecord
-
-
-@dataclasses.dataclass(frozen=True)
-class ChainRecord:
-    """Syncs run one after the other into one Delta table (e.g. `full` then `resync`)."""
-
-    steps: tuple[RunRecord, ...]
 
 
 # -- executing ---------------------------------------------------------------------------------------------------
@@ -457,27 +353,6 @@ class RunCache:
 
     def clear(self) -> None:
         self._runs.clear()
-
-
-@dataclasses.dataclass(frozen=True)
-class CredentialCall:
-    schema_name: str | None
-    result: tuple[bool, str | None] | None
-    error: ErrorRecord | None
-    stop: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class CredentialsRecord:
-    """`validate_credentials` called for each schema name in order, over one replay of the credentials HAR."""
-
-    calls: tuple[CredentialCall, ...]
-    faults: tuple[Fault, ...]
-    wire: tuple[WireRequest, ...]
-    unmatched: tuple[Unmatched, ...]
-    unconsumed: tuple[HarEntry, ...]
-    egress: tuple[EgressAttempt, ...]
-    sleeps: tuple[float, ...]
 
 
 def execute_credentials(

@@ -7,8 +7,8 @@ from typing import Any
 
 from harness.context import CheckContext
 from harness.manifest import Scenario
+from harness.records import RunRecord
 from harness.replay.faults import Fault, auth_error
-from harness.run import RunRecord
 
 RowKey = tuple[Any, ...]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks._common import auth_fault, vendor_error_hint
 from harness.context import CheckContext, listing
-from harness.run import CredentialCall, CredentialsRecord
+from harness.records import CredentialCall, CredentialsRecord
 
 ID = "credentials"
 LEVEL = "source"

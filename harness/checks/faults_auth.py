@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks._common import auth_fault, fault_page, vendor_error_hint
 from harness.context import CheckContext
-from harness.run import RunSpec
+from harness.records import RunSpec
 
 ID = "faults.auth"
 LEVEL = "endpoint"

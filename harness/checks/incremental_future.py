@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks._common import need_scenario, row_key, show_key
 from harness.context import CheckContext
-from harness.run import RunSpec
+from harness.records import RunSpec
 from harness.targets import EndpointUnderTest
 
 ID = "incremental.future"

@@ -6,8 +6,8 @@ from typing import Any
 
 from harness.checks._common import need_scenario
 from harness.context import CheckContext
+from harness.records import RunSpec
 from harness.replay.base import WireRequest
-from harness.run import RunSpec
 from harness.targets import EndpointUnderTest
 from harness.values import carries_value, shifted
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks._common import field_type, need_scenario, row_key, show_key
 from harness.context import CheckContext
-from harness.run import RunRecord, RunSpec
+from harness.records import RunRecord, RunSpec
 from harness.targets import EndpointUnderTest
 from harness.values import carries_value, shifted, sort_value
 

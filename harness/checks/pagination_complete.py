@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.context import CheckContext
-from harness.run import RunSpec
+from harness.records import RunSpec
 
 ID = "pagination.complete"
 LEVEL = "endpoint"

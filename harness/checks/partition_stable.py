@@ -8,7 +8,7 @@ from typing import Any
 from harness.checks._common import need_scenario, row_key, show_key
 from harness.context import CheckContext
 from harness.pipeline import PARTITION_COLUMN
-from harness.run import RunSpec
+from harness.records import RunSpec
 from harness.targets import EndpointUnderTest
 
 ID = "partition.stable"

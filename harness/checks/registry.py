@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from harness.context import CheckContext
-from harness.run import RunSpec
+from harness.records import RunSpec
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType, iter_fields
 from sources.common.registry import SourceRegistry
 from sources.common.scrub import name_parts

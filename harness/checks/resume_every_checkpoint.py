@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.checks._common import canonical, row_key, show_key
 from harness.context import CheckContext, listing
-from harness.run import ResumeRecord, RunSpec
+from harness.records import ResumeRecord, RunSpec
 
 ID = "resume.every_checkpoint"
 LEVEL = "endpoint"

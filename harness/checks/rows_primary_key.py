@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.checks._common import row_key, show_key
 from harness.context import CheckContext
-from harness.run import RunSpec
+from harness.records import RunSpec
 
 ID = "rows.primary_key"
 LEVEL = "endpoint"

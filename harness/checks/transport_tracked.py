@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from harness.context import CheckContext
+from harness.records import RunSpec
 from harness.replay.matching import request_key
-from harness.run import RunSpec
 from sources.common.scrub import scrub_url
 
 ID = "transport.tracked"

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.checks._common import need_scenario, row_key, show_key
 from harness.context import CheckContext
-from harness.run import RunSpec
+from harness.records import RunSpec
 from harness.targets import EndpointUnderTest
 
 ID = "webhook.merge"

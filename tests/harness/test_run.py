@@ -11,8 +11,9 @@ from acme_vendor.source import AcmeSource, constant
 
 from harness import run
 from harness.api import run_check
+from harness.records import RunSpec
 from harness.replay.faults import rate_limit
-from harness.run import RunCache, RunSpec
+from harness.run import RunCache
 from harness.suite import Suite
 from sources.common.registry import SourceRegistry
 
