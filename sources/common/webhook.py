@@ -58,6 +58,8 @@ class WebhookSourceManager:
         for path in self.pending_files():
             try:
                 table = pq.read_table(path)
+            except FileNotFoundError:
+                continue  # another run consumed it after we listed the folder
             except (OSError, pa.ArrowException) as exc:
                 raise WebhookFileError(f"webhook file {path} is not readable parquet: {exc}") from None
             if table.num_rows:

@@ -123,3 +123,15 @@ def test_an_id_that_would_leave_the_webhook_folder_is_refused(webhook_root: Path
 
     with pytest.raises(ValueError, match=r"^webhook folder: schema_id .* cannot be used as a folder name$"):
         WebhookSourceManager(hostile, base_dir=webhook_root)
+
+
+def test_a_file_consumed_elsewhere_after_listing_is_skipped(webhook_root: Path) -> None:
+    write_batch(webhook_root, "0001.parquet", [1])
+    vanishing = write_batch(webhook_root, "0002.parquet", [2])
+    write_batch(webhook_root, "0003.parquet", [3])
+    tables = WebhookSourceManager(INPUTS, base_dir=webhook_root).iter_tables()
+
+    first = next(tables)
+    vanishing.unlink()
+
+    assert [ids_of(first), *(ids_of(table) for table in tables)] == [[1], [3]]
