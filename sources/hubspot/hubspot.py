@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 import structlog
 
+from sources.common.endpoints import lookup_endpoint
 from sources.common.errors import ResumableStateError, SourceError
 from sources.common.http import make_tracked_session
+from sources.common.http_errors import body_excerpt, status_checker
 from sources.common.rest_source import (
     BasePaginator,
     JSONResponseCursorPaginator,
@@ -20,8 +21,10 @@ from sources.common.rest_source import (
 )
 from sources.common.rest_source.jsonpath import find
 from sources.common.resumable import ResumableSourceManager
+from sources.common.resumable_pages import NextPageState, batches_then_save_next
 from sources.common.retry import DEFAULT_RETRY
 from sources.common.typings import SourceInputs, SourceResponse
+from sources.common.watermarks import epoch_millis
 from sources.hubspot.settings import BASE_URL, ENDPOINTS, SEARCH_RESULT_CEILING, HubspotEndpoint
 
 SOURCE_NAME = "hubspot"
@@ -36,10 +39,8 @@ class HubspotError(SourceError):
 
 
 @dataclasses.dataclass
-class HubspotResumeConfig:
+class HubspotResumeConfig(NextPageState):
     """The next page's request (`PageRequest.to_state()`): URL, query, and the search body with its cursor."""
-
-    next_request: dict[str, Any]
 
 
 def make_session(access_token: str) -> requests.Session:
@@ -54,7 +55,7 @@ def error_detail(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:120] or "empty body"
+        return body_excerpt(response)
     if not isinstance(body, dict):
         return str(body)[:120]
     kind = body.get("category") or body.get("errorType")
@@ -62,33 +63,9 @@ def error_detail(response: requests.Response) -> str:
     return f"{kind}: {message}" if kind else message or str(body)[:120]
 
 
-def status_checker(endpoint_name: str) -> Callable[[requests.Response], None]:
-    """`raise_for_status` whose message keeps requests' prefix (for non-retryable matching) and adds HubSpot's."""
-
-    def check(response: requests.Response) -> None:
-        try:
-            response.raise_for_status()
-        except requests.HTTPError as exc:
-            raise requests.HTTPError(
-                f"{exc} ({SOURCE_NAME} {endpoint_name}: {error_detail(response)})", response=response
-            ) from None
-
-    return check
-
-
 def to_epoch_ms(value: Any, where: str) -> int:
     """A watermark (datetime, date or ISO 8601 text) as the epoch milliseconds HubSpot's search filters take."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise HubspotError(f"{where}: incremental value {value!r} is not an ISO 8601 datetime") from None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if not isinstance(value, datetime):
-        raise HubspotError(f"{where}: incremental value {value!r} is not a datetime")
-    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return int(moment.timestamp() * 1000)
+    return epoch_millis(value, where, error=HubspotError, name="incremental value")
 
 
 def search_body(endpoint: HubspotEndpoint, filter_property: str, since_ms: int | None, limit: int) -> dict[str, Any]:
@@ -151,11 +128,7 @@ class SearchPaginator(BasePaginator):
 
 
 def get_endpoint(name: str) -> HubspotEndpoint:
-    try:
-        return ENDPOINTS[name]
-    except KeyError:
-        known = ", ".join(sorted(ENDPOINTS))
-        raise HubspotError(f"{SOURCE_NAME}: unknown endpoint {name!r}; known: {known}") from None
+    return lookup_endpoint(ENDPOINTS, name, SOURCE_NAME, error=HubspotError, known=sorted(ENDPOINTS))
 
 
 def _filter_property(endpoint: HubspotEndpoint, inputs: SourceInputs) -> str:
@@ -178,18 +151,18 @@ def hubspot_source(
     search_ceiling: int = SEARCH_RESULT_CEILING,
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
+    resource = f"{SOURCE_NAME} {endpoint.name}"
     client = RESTClient(
         base_url,
         session=make_session(access_token),
         data_selector="results",
-        raise_for_status=status_checker(endpoint.name),
+        raise_for_status=status_checker(resource, error_detail, brackets="()"),
     )
     paginator: BasePaginator
     if inputs.should_use_incremental_field:
         filter_property = _filter_property(endpoint, inputs)
         last_value = inputs.db_incremental_field_last_value
-        where = f"{SOURCE_NAME} {endpoint.name}"
-        since_ms = to_epoch_ms(last_value, where) if last_value is not None else None
+        since_ms = to_epoch_ms(last_value, resource) if last_value is not None else None
         method, path, params = "POST", endpoint.search_path, None
         body: dict[str, Any] | None = search_body(endpoint, filter_property, since_ms, page_size)
         paginator = SearchPaginator(endpoint, filter_property, search_ceiling)
@@ -202,7 +175,7 @@ def hubspot_source(
         try:
             resume_from = PageRequest.from_state(state.next_request) if state is not None else None
         except ResumableStateError as exc:
-            raise ResumableStateError(f"{SOURCE_NAME} {endpoint.name}: {exc}") from None
+            raise ResumableStateError(f"{resource}: {exc}") from None
         pages = client.paginate(
             path,
             method=method,
@@ -210,13 +183,9 @@ def hubspot_source(
             json=body,
             paginator=paginator,
             resume_from=resume_from,
-            resource=f"{SOURCE_NAME} {endpoint.name}",
+            resource=resource,
         )
-        for page in pages:
-            if page.items:
-                yield page.items
-            if page.next_request is not None:
-                manager.save_state(HubspotResumeConfig(next_request=page.next_request.to_state()))
+        yield from batches_then_save_next(pages, manager, HubspotResumeConfig)
 
     return SourceResponse(
         name=endpoint.name,

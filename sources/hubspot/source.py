@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import requests
 
 from sources.common.base import ResumableSource, SourceSchema
+from sources.common.credentials import probe_verdict
 from sources.common.errors import ConfigError, SourceError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.registry import SourceRegistry
@@ -94,18 +95,17 @@ class HubspotSource(ResumableSource[HubspotSourceConfig, HubspotResumeConfig]):
             response = make_session(config.access_token).get(url)
         except (requests.RequestException, SourceError) as exc:
             return False, f"Could not reach HubSpot to check the access token: {type(exc).__name__}: {exc}"
-        if response.status_code == 200:
-            return True, None
-        if response.status_code == 401:
-            return False, f"HubSpot rejected the access token ({error_detail(response)})"
-        if response.status_code == 403:
-            if schema_name is None:
-                return True, None
-            return False, (
+        detail = error_detail(response)
+        return probe_verdict(
+            response.status_code,
+            schema_name,
+            rejected=f"HubSpot rejected the access token ({detail})",
+            forbidden=(
                 f"The HubSpot access token cannot read {endpoint.name}: grant the private app the "
-                f"`{endpoint.scope}` scope ({error_detail(response)})"
-            )
-        return False, f"HubSpot answered {response.status_code} to the credential check ({error_detail(response)})"
+                f"`{endpoint.scope}` scope ({detail})"
+            ),
+            unexpected=f"HubSpot answered {response.status_code} to the credential check ({detail})",
+        )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         return {

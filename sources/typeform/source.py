@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import requests
 
 from sources.common.base import SimpleSource, SourceSchema
+from sources.common.credentials import probe_verdict
 from sources.common.errors import ConfigError, SourceError
 from sources.common.fields import (
     SourceConfig,
@@ -117,18 +118,17 @@ class TypeformSource(SimpleSource[TypeformSourceConfig]):
             response = make_session(config.personal_access_token).get(url)
         except (requests.RequestException, SourceError) as exc:
             return False, f"Could not reach Typeform to check the access token: {type(exc).__name__}: {exc}"
-        if response.status_code == 200:
-            return True, None
-        if response.status_code == 401:
-            return False, f"Typeform rejected the personal access token ({error_detail(response)})"
-        if response.status_code == 403:
-            if schema_name is None:
-                return True, None
-            return False, (
+        detail = error_detail(response)
+        return probe_verdict(
+            response.status_code,
+            schema_name,
+            rejected=f"Typeform rejected the personal access token ({detail})",
+            forbidden=(
                 f"The Typeform personal access token cannot read {endpoint.name}: create a token with the "
-                f"`{endpoint.scope}` scope ({error_detail(response)})"
-            )
-        return False, f"Typeform answered {response.status_code} to the credential check ({error_detail(response)})"
+                f"`{endpoint.scope}` scope ({detail})"
+            ),
+            unexpected=f"Typeform answered {response.status_code} to the credential check ({detail})",
+        )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         errors: dict[str, str | None] = {}

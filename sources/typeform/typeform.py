@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 
+from sources.common.endpoints import lookup_endpoint
 from sources.common.errors import SourceError
 from sources.common.http import make_tracked_session
+from sources.common.http_errors import body_excerpt, status_checker
 from sources.common.rest_source import PageNumberPaginator, RESTClient
 from sources.common.retry import DEFAULT_RETRY
 from sources.common.typings import SourceResponse
@@ -36,33 +38,15 @@ def error_detail(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:120] or "empty body"
+        return body_excerpt(response)
     if not isinstance(body, dict):
         return str(body)[:120]
     code, description = body.get("code"), body.get("description") or ""
     return f"{code}: {description}" if code else description or str(body)[:120]
 
 
-def status_checker(endpoint_name: str) -> Callable[[requests.Response], None]:
-    """`raise_for_status` whose message keeps requests' prefix (for non-retryable matching) and adds Typeform's."""
-
-    def check(response: requests.Response) -> None:
-        try:
-            response.raise_for_status()
-        except requests.HTTPError as exc:
-            raise requests.HTTPError(
-                f"{exc} ({SOURCE_NAME} {endpoint_name}: {error_detail(response)})", response=response
-            ) from None
-
-    return check
-
-
 def get_endpoint(name: str) -> TypeformEndpoint:
-    try:
-        return ENDPOINTS[name]
-    except KeyError:
-        known = ", ".join(sorted(ENDPOINTS))
-        raise TypeformError(f"{SOURCE_NAME}: unknown endpoint {name!r}; known: {known}") from None
+    return lookup_endpoint(ENDPOINTS, name, SOURCE_NAME, error=TypeformError, known=sorted(ENDPOINTS))
 
 
 def make_paginator(page_size: int) -> PageNumberPaginator:
@@ -77,11 +61,12 @@ def make_paginator(page_size: int) -> PageNumberPaginator:
 
 def typeform_source(personal_access_token: str, endpoint_name: str, page_size: int, base_url: str) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
+    resource = f"{SOURCE_NAME} {endpoint.name}"
     client = RESTClient(
         base_url,
         session=make_session(personal_access_token),
         data_selector="items",
-        raise_for_status=status_checker(endpoint.name),
+        raise_for_status=status_checker(resource, error_detail, brackets="()"),
     )
 
     def items() -> Iterator[list[dict[str, Any]]]:
@@ -89,7 +74,7 @@ def typeform_source(personal_access_token: str, endpoint_name: str, page_size: i
             endpoint.path,
             params=dict(endpoint.sort_params),
             paginator=make_paginator(page_size),
-            resource=f"{SOURCE_NAME} {endpoint.name}",
+            resource=resource,
         )
         for page in pages:
             if page.items:

@@ -2,57 +2,28 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 import responses
 
+from harness import testing
 from harness.driver import FIXTURES_ROOT
-from harness.har import HarEntry, read_har
-from harness.record import load_simulator_module
-from sources.common import clock
+from harness.record import Simulator, load_simulator_module
+from harness.testing import HarServer, serve_har_file, serve_simulator
 from sources.common.typings import SourceInputs
 from sources.hubspot.source import HubspotSource, HubspotSourceConfig
 
 FIXTURES = FIXTURES_ROOT / "hubspot"
 FAKE_TOKEN = "fake-hubspot-token-0001"
 ANY_HUBSPOT_URL = re.compile(r"https://api\.hubapi\.com/.*")
+METHODS = ("GET", "POST")
 
-
-def _body_text(body: bytes | str | None) -> str | None:
-    return body.decode() if isinstance(body, bytes) else body
-
-
-@dataclasses.dataclass
-class HarServer:
-    """Serves each recorded entry once, to a request with the same method, URL and body (byte for byte)."""
-
-    entries: tuple[HarEntry, ...]
-    served: list[int] = dataclasses.field(default_factory=list)
-
-    def respond(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        body = _body_text(request.body)
-        for index, entry in enumerate(self.entries):
-            recorded = entry.request
-            if index in self.served or (recorded.method, recorded.url) != (request.method, request.url):
-                continue
-            if recorded.body == body:
-                self.served.append(index)
-                return entry.response.status, dict(entry.response.headers), entry.response.body
-        raise AssertionError(f"request not in the fixture: {request.method} {request.url} {body}")
-
-    @property
-    def all_served(self) -> bool:
-        return sorted(self.served) == list(range(len(self.entries)))
-
-    def rows(self) -> list[dict[str, Any]]:
-        return [row for entry in self.entries for row in json.loads(entry.response.body).get("results", [])]
+mocked = testing.mocked
+fake_clock = testing.fake_clock
 
 
 @pytest.fixture
@@ -71,45 +42,20 @@ def simulator_module() -> Any:
 
 
 @pytest.fixture
-def fake_clock() -> Iterator[clock.FakeClock]:
-    fake = clock.FakeClock()
-    with clock.use_clock(fake):
-        yield fake
-
-
-@pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def serve_har(mocked: responses.RequestsMock) -> Callable[[str, str], HarServer]:
-    """`serve_har("contacts", "full")` serves `fixtures/hubspot/contacts/full.har`."""
+    """`serve_har("contacts", "full")` serves `fixtures/hubspot/contacts/full.har`, each entry once."""
 
     def serve(endpoint: str, scenario: str) -> HarServer:
         path = FIXTURES / f"{scenario}.har" if endpoint == "" else FIXTURES / endpoint / f"{scenario}.har"
-        server = HarServer(read_har(path).entries)
-        for method in ("GET", "POST"):
-            mocked.add_callback(method, ANY_HUBSPOT_URL, callback=server.respond)
-        return server
+        return serve_har_file(mocked, path, ANY_HUBSPOT_URL, methods=METHODS)
 
     return serve
 
 
-@pytest.fixture
-def serve_simulator(mocked: responses.RequestsMock) -> Callable[[Any], None]:
+@pytest.fixture(name="serve_simulator")
+def serve_simulator_fixture(mocked: responses.RequestsMock) -> Callable[[Simulator], None]:
     """Answer every HubSpot request from a live simulator instance."""
-
-    def serve(simulator: Any) -> None:
-        def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-            simulated = simulator(request)
-            return simulated.status, dict(simulated.headers), simulated.text()
-
-        for method in ("GET", "POST"):
-            mocked.add_callback(method, ANY_HUBSPOT_URL, callback=respond)
-
-    return serve
+    return lambda simulator: serve_simulator(mocked, simulator, ANY_HUBSPOT_URL, methods=METHODS)
 
 
 @pytest.fixture

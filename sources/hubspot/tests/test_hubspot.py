@@ -11,6 +11,7 @@ import pytest
 import requests
 import responses
 
+from harness.driver import open_response
 from harness.pipeline import read_table, run
 from sources.common import events
 from sources.common.errors import ResumableStateError
@@ -29,7 +30,7 @@ ENDPOINT_NAMES = list(ENDPOINTS)
 
 
 def open_source(source: HubspotSource, config: HubspotSourceConfig, inputs):
-    return source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
+    return open_response(source, config, inputs)
 
 
 def batches_of(response) -> list[list[dict]]:
@@ -49,7 +50,7 @@ def test_full_sync_reads_every_recorded_search_page(source, config, serve_har, i
         len(json.loads(entry.response.body)["results"]) for entry in server.entries
     ]
     ids = [row["id"] for batch in batches for row in batch]
-    assert len(ids) == len(set(ids)) == len(server.rows())
+    assert len(ids) == len(set(ids)) == len(server.rows("results"))
     updated = [row["updatedAt"] for batch in batches for row in batch]
     assert updated == sorted(updated), "search pages must come sorted ascending on the watermark"
 
@@ -75,7 +76,7 @@ def test_full_refresh_pages_the_list_endpoint_with_the_after_cursor(
     server = serve_har(endpoint, "list")
     batches = batches_of(open_source(source, config, inputs_for(endpoint)))
     assert server.all_served and len(server.entries) >= 4
-    assert sum(len(batch) for batch in batches) == len(server.rows())
+    assert sum(len(batch) for batch in batches) == len(server.rows("results"))
     first = mocked.calls[0].request
     assert first.method == "GET" and "after=" not in first.url
     assert "archived=false" in first.url and "limit=10" in first.url
@@ -240,7 +241,7 @@ def test_resume_after_a_crash_continues_from_the_saved_page(
         assert first_resumed.url.endswith(f"&after={second_page_after}")
     assert len(mocked.calls) == len(resumed_server.entries) - 1, "the resume must not start again from page 1"
     durable_ids, resumed_ids = {row["id"] for row in durable}, {row["id"] for row in resumed}
-    assert durable_ids | resumed_ids == {row["id"] for row in server.rows()}
+    assert durable_ids | resumed_ids == {row["id"] for row in server.rows("results")}
     assert not durable_ids & resumed_ids
 
 
@@ -351,7 +352,7 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
     inputs = inputs_for(endpoint, incremental=True)
     result = run(open_source(source, config, inputs), inputs, tmp_path / endpoint)
     table = read_table(result.table_path)
-    assert result.rows_written == table.num_rows == len({row["id"] for row in server.rows()})
-    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows())
+    assert result.rows_written == table.num_rows == len({row["id"] for row in server.rows("results")})
+    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows("results"))
     assert result.partition_column in table.column_names
     assert result.watermark is not None

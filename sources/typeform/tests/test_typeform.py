@@ -35,7 +35,7 @@ def test_full_sync_reads_every_recorded_page_in_order(source, config, serve_har,
     assert [query_of(call)["page"] for call in mocked.calls] == [str(n) for n in range(1, len(server.entries) + 1)]
     assert all(query_of(call)["page_size"] == "10" for call in mocked.calls)
     ids = [row["id"] for batch in batches for row in batch]
-    assert len(ids) == len(set(ids)) == len(server.rows())
+    assert len(ids) == len(set(ids)) == len(server.rows("items"))
 
 
 def test_forms_span_five_pages_and_stop_at_page_count(source, config, serve_har, inputs_for, mocked) -> None:
@@ -90,7 +90,7 @@ def test_the_eu_data_center_is_used_for_every_page(
 
 
 def test_resync_keeps_creation_times_and_picks_up_edits(source, config, serve_har, inputs_for) -> None:
-    full = {row["id"]: row for row in serve_har("forms/full").rows()}
+    full = {row["id"]: row for row in serve_har("forms/full").rows("items")}
     serve_har("forms/resync")
     resynced = rows_of(source.source_for_pipeline(config, inputs_for("forms")))
     later = {row["id"]: row for row in resynced}
@@ -177,8 +177,8 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
     result = run(source.source_for_pipeline(config, inputs), inputs, tmp_path / endpoint)
     table = read_table(result.table_path)
     assert result.write_disposition == "full_refresh"
-    assert result.rows_written == table.num_rows == len(server.rows())
-    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows())
+    assert result.rows_written == table.num_rows == len(server.rows("items"))
+    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows("items"))
     assert (result.partition_column is not None) == (ENDPOINTS[endpoint].partition_key is not None)
 
 
