@@ -69,7 +69,13 @@ class BaseSource(ABC, Generic[ConfigType]):
 
     @property
     def sensitive_keys(self) -> frozenset[str]:
+        """Names of every PASSWORD field of the source config (webhook fields have their own, below)."""
         return sensitive_keys(self.get_source_config.fields)
+
+    @property
+    def webhook_sensitive_keys(self) -> frozenset[str]:
+        """Names of every PASSWORD webhook field (e.g. a signing secret)."""
+        return sensitive_keys(self.get_source_config.webhookFields)
 
     @property
     def fields(self) -> tuple[FieldType, ...]:

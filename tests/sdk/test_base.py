@@ -13,7 +13,7 @@ import pytest
 from sources.common import events
 from sources.common.base import ResumableSource, SimpleSource, WebhookSource
 from sources.common.errors import ConfigError
-from sources.common.fields import SourceConfig
+from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.resumable import StateSaved
 from sources.common.typings import SourceInputs
 from tests.sdk.sample_sources import PageState, PagesWithWebhooksSource, PlainSource, TokenConfig, rows_for
@@ -123,3 +123,16 @@ def test_a_source_without_config_class_gets_a_clear_error() -> None:
 
     with pytest.raises(TypeError, match="Classless must set config_class to the dataclass its fields parse into"):
         Classless().parse_config({"api_token": "x"})
+
+
+def test_password_webhook_fields_are_sensitive_keys_of_their_own() -> None:
+    class SignedWebhooks(PagesWithWebhooksSource):
+        @property
+        def get_source_config(self) -> SourceConfig:
+            signing_secret = SourceFieldInputConfig(
+                name="signing_secret", label="Signing secret", type=SourceFieldInputConfigType.PASSWORD
+            )
+            return dataclasses.replace(super().get_source_config, webhookFields=(signing_secret,))
+
+    assert SignedWebhooks().sensitive_keys == {"api_token"}
+    assert SignedWebhooks().webhook_sensitive_keys == {"signing_secret"}
