@@ -291,6 +291,7 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
     )
     try:
         with (
+            structlog.testing.capture_logs(),
             egress_guard(sut.origin_dirs),
             use_clock(FakeClock(start=time.time())),
             backend,
@@ -363,7 +364,7 @@ def execute_credentials(
     backend.inject(faults)
     clock = FakeClock(start=time.time())
     calls = []
-    with egress_guard(sut.origin_dirs) as egress, use_clock(clock), backend:
+    with structlog.testing.capture_logs(), egress_guard(sut.origin_dirs) as egress, use_clock(clock), backend:
         for schema_name in schema_names:
             result = error = stop = None
             try:
