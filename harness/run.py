@@ -185,6 +185,7 @@ def execute(
     scenario = target.scenario(spec.scenario)
     if scenario is None:
         raise KeyError(f"{sut.source_type}/{target.name}: no {spec.scenario!r} scenario in {sut.manifest.path}")
+    source = sut.fresh_source()  # every run is a new process as far as the source can tell
     backend = make_backend(
         mode=ReplayMode.PROBE if spec.probe else ReplayMode.STRICT,
         secrets=sut.secrets,
@@ -195,7 +196,7 @@ def execute(
     run_dir = work_root() / f"run-{next(_job_counter)}"
     webhook_dir = run_dir / "webhooks"
     inputs = make_inputs(
-        sut.source,
+        source,
         sut.config,
         target.name,
         scenario,
@@ -221,10 +222,10 @@ def execute(
         use_clock(clock),
         events.observing(observer),
         backend,
-        job_scope(sut.source, inputs),
+        job_scope(source, inputs),
     ):
         try:
-            response = open_response(sut.source, sut.config, inputs)
+            response = open_response(source, sut.config, inputs)
             profile = ResponseProfile.of(response)
             if spec.pipeline:
                 piped = dataclasses.replace(response, items=lambda: observer.capture(response.items()))
@@ -250,7 +251,7 @@ def execute(
                 cause = cause.__context__
     stop = stop or backend.stop_reason
     if not keep_state and sut.resumable:
-        sut.source.get_resumable_source_manager(inputs).clear_state()  # type: ignore[attr-defined]
+        source.get_resumable_source_manager(inputs).clear_state()  # type: ignore[attr-defined]
     if table is None and table_dir is not None and (table_dir / "_delta_log").is_dir():
         table = TableSnapshot(table_dir, tuple(pipeline.read_table(table_dir).to_pylist()), None)
     return RunRecord(
@@ -364,11 +365,12 @@ def execute_credentials(
     backend.inject(faults)
     clock = FakeClock(start=time.time())
     calls = []
+    source = sut.fresh_source()
     with structlog.testing.capture_logs(), egress_guard(sut.origin_dirs) as egress, use_clock(clock), backend:
         for schema_name in schema_names:
             result = error = stop = None
             try:
-                outcome = sut.source.validate_credentials(sut.config, 1, schema_name)
+                outcome = source.validate_credentials(sut.config, 1, schema_name)
                 result = (bool(outcome[0]), outcome[1])
             except ReplayStop as exc:
                 stop = type(exc).__name__

@@ -73,6 +73,10 @@ class SourceUnderTest:
     schemas: dict[str, SourceSchema]
     fixtures_root: Path
 
+    def fresh_source(self) -> BaseSource:
+        """A new instance: nothing a previous run left on the instance can leak into the next one."""
+        return type(self.source)()
+
     @property
     def resumable(self) -> bool:
         return isinstance(self.source, ResumableSource)

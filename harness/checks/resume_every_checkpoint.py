@@ -14,7 +14,8 @@ PROVES = (
     "dies while handling batch k (code after the source's k-th yield never runs), and a new source instance runs "
     "with the same Redis state over a fresh replay. Then rows(1..k-1) plus the resumed rows cover every primary "
     "key of the full sync, repeated keys carry identical rows, and a resumable source that saved state before the "
-    "crash does not start again from page 1 (it skips at least one request of the full sync). Saving the "
+    "crash does not start again from page 1 (it skips at least one request of the full sync); a resumable source "
+    "that yields several batches saves state at all; each run is a new source instance. Saving the "
     "next position before the batch was handed over loses "
     "batch k and fails here."
 )
@@ -45,6 +46,13 @@ def check(ctx: CheckContext) -> None:
     keys = ctx.primary_keys(full)
     expected = {row_key(row, keys): row for row in full.rows}
     full_requests = {request.key for request in full.wire}
+    if ctx.sut.resumable and len(full.batches) >= 2 and not full.states:
+        ctx.fail(
+            "a resumable source to save its position after each batch",
+            f"the full sync yielded {len(full.batches)} batches and never called save_state: a crash restarts it "
+            "from page 1",
+            "call resumable_source_manager.save_state(...) with the next position after yielding each batch",
+        )
     for k in range(1, len(full.batches) + 1):
         record = ctx.resume("full", k)
         durable = [row for batch in record.crashed.batches[: k - 1] for row in batch.rows]

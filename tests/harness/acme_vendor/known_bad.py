@@ -62,6 +62,40 @@ class RestartsFromPageOne(AcmeSource):
                 manager.save_state(AcmeResume(phase, page.next_request.to_state()))
 
 
+class NeverSavesState(AcmeSource):
+    """A resumable source that keeps its cursor in a local variable only: a crash restarts from page 1."""
+
+    source_type = constant("acme_never_saves_state")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        _phase, params = phases[0]
+        for page in client.paginate(
+            endpoint.path, params=params, paginator=self.paginator(endpoint), data_selector=self.selector(endpoint)
+        ):
+            yield page.items
+
+
+class ResumesFromInstanceMemory(AcmeSource):
+    """Saves its position to Redis, but resumes from an attribute: works only while the same object lives on."""
+
+    source_type = constant("acme_resumes_from_memory")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        phase, params = phases[0]
+        resume_from = getattr(self, "_position", None)
+        for page in client.paginate(
+            endpoint.path,
+            params=params,
+            paginator=self.paginator(endpoint),
+            data_selector=self.selector(endpoint),
+            resume_from=resume_from,
+        ):
+            yield page.items
+            if page.next_request is not None:
+                manager.save_state(AcmeResume(phase, page.next_request.to_state()))
+                self._position = page.next_request
+
+
 class ClientSideFilter(AcmeSource):
     """'Incremental' by paging through everything and dropping rows older than the watermark."""
 
@@ -355,6 +389,8 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(CollectsAllPagesFirst, "progress.safe_point", "tickets", "without a yield"),
     KnownBad(SavesStateBeforeYield, "resume.every_checkpoint", "tickets", "before batch"),
     KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
+    KnownBad(NeverSavesState, "resume.every_checkpoint", "agents", "never called save_state"),
+    KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(ClientSideFilter, "incremental.server_filter", "tickets", "client-side", recorded_with_itself=True),
     KnownBad(IgnoresIncrementalField, "incremental.honours_field", "tickets", "INCREMENTAL_FIELDS"),
     KnownBad(LooksBackADay, "incremental.future", "tickets", "zero rows", recorded_with_itself=True),
