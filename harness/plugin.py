@@ -18,6 +18,7 @@ import sources  # noqa: F401  (registers every connector)
 from harness.driver import REPO_ROOT
 from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
 from harness.suite import Case, Suite, Verdict
+from sources.common.registry import SourceRegistry
 
 DEFAULT_RESULTS = REPO_ROOT / "out" / "conformance-results.json"
 CASE_ARGUMENT = "conformance_case"
@@ -39,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     select_backend(config.getoption("--replay", DEFAULT_BACKEND))
+    unknown = sorted(set(config.getoption("--source", None) or ()) - set(SourceRegistry.source_types()))
+    if unknown:
+        known = ", ".join(SourceRegistry.source_types()) or "none"
+        raise pytest.UsageError(f"--source {unknown[0]!r} is not a registered source type; registered: {known}")
 
 
 def _suite(config: pytest.Config) -> Suite:

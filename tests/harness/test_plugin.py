@@ -83,3 +83,13 @@ def test_a_registered_source_without_fixtures_fails_saying_what_to_record(
     assert "python -m harness.record acme_unrecorded" in message
     assert "manifest.toml" in message
     assert "acme_unrecorded/-/fixtures" in output
+
+
+def test_an_unknown_source_is_a_one_line_usage_error(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = pytest.main([str(REPO_ROOT / "harness"), "-q", "--fixtures-root", str(acme_root), "--source", "acmee"])
+    captured = capsys.readouterr()
+
+    assert code == pytest.ExitCode.USAGE_ERROR
+    assert "--source 'acmee' is not a registered source type; registered: " in captured.err + captured.out
