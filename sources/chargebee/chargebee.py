@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,10 +18,9 @@ from sources.common.rest_source import JSONResponseCursorPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
 from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
+from sources.common.subdomains import account_subdomain
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.common.watermarks import WatermarkError
-
-SITE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclasses.dataclass
@@ -36,9 +34,7 @@ class ChargebeeError(ValueError):
 
 def normalize_site(value: str) -> str | None:
     """`acme-test`, `acme-test.chargebee.com` or `https://acme-test.chargebee.com/` → `acme-test`; else None."""
-    text = value.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-    text = text.removesuffix(".chargebee.com")
-    return text if SITE.match(text) else None
+    return account_subdomain(value, "chargebee.com")
 
 
 def base_url(site: str) -> str:

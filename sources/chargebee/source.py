@@ -10,8 +10,10 @@ from sources.chargebee.chargebee import ChargebeeResumeConfig, chargebee_source,
 from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
 from sources.common.base import ResumableSource, SourceSchema
 from sources.common.credentials import probe_verdict
+from sources.common.endpoints import endpoint_schemas
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
@@ -31,11 +33,7 @@ class ChargebeeSourceConfig:
                 f"like 'acme-test' for acme-test.chargebee.com; got {self.site!r}"
             )
         self.site = site
-        if not isinstance(self.page_size, int) or self.page_size < 1:
-            raise ConfigError(
-                f"Chargebee config: field 'page_size' (Rows per request) must be a whole number of at least 1, "
-                f"got {self.page_size!r}"
-            )
+        check_page_size(self.page_size, "Chargebee")
 
 
 @SourceRegistry.register
@@ -60,28 +58,12 @@ class ChargebeeSource(ResumableSource[ChargebeeSourceConfig, ChargebeeResumeConf
             fields=(
                 SourceFieldInputConfig(name="site", label="Site", placeholder="acme-test"),
                 SourceFieldInputConfig(name="api_key", label="API key", type=SourceFieldInputConfigType.PASSWORD),
-                SourceFieldInputConfig(
-                    name="page_size",
-                    label="Rows per request",
-                    type=SourceFieldInputConfigType.NUMBER,
-                    required=False,
-                    placeholder=str(DEFAULT_PAGE_SIZE),
-                    caption="Rows asked for per API request (Chargebee allows up to 100).",
-                ),
+                page_size_field(DEFAULT_PAGE_SIZE, "Rows asked for per API request (Chargebee allows up to 100)."),
             ),
         )
 
     def get_schemas(self, config: ChargebeeSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=True,
-                supports_append=True,
-                incremental_fields=list(endpoint.incremental_fields),
-                description=endpoint.description,
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: ChargebeeSourceConfig, team_id: int, schema_name: str | None = None

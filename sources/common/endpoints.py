@@ -1,14 +1,26 @@
-"""Looking up a connector's endpoint catalog: the endpoint for a schema, the incremental field it filters on."""
+"""A connector's endpoint catalog: the schemas it offers, the endpoint for a schema, the field it filters on."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
+from sources.common.base import IncrementalField, SourceSchema
 from sources.common.errors import SourceError
 from sources.common.typings import SourceInputs
 
 Endpoint = TypeVar("Endpoint")
+
+
+class CatalogEndpoint(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def incremental_fields(self) -> tuple[IncrementalField, ...]: ...
+
+    @property
+    def description(self) -> str | None: ...
 
 
 class UnknownEndpointError(SourceError, ValueError):
@@ -53,3 +65,17 @@ def chosen_incremental_field(
         choices = ", ".join(names) or "none (full refresh only)"
         raise error(f"{resource}: cannot sync incrementally on {field!r}; choose one of {choices}")
     return field
+
+
+def endpoint_schemas(endpoints: Iterable[CatalogEndpoint]) -> list[SourceSchema]:
+    """One schema per endpoint; an endpoint is incremental (and appendable) when it offers incremental fields."""
+    return [
+        SourceSchema(
+            name=endpoint.name,
+            supports_incremental=bool(endpoint.incremental_fields),
+            supports_append=bool(endpoint.incremental_fields),
+            incremental_fields=list(endpoint.incremental_fields),
+            description=endpoint.description,
+        )
+        for endpoint in endpoints
+    ]

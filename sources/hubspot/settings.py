@@ -41,6 +41,7 @@ class HubspotEndpoint:
     partition_mode: PartitionMode = "datetime"
     partition_format: PartitionFormat = "month"
     sort_mode: SortMode = "asc"
+    description: str | None = None
 
     @property
     def list_path(self) -> str:

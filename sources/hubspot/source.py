@@ -9,8 +9,10 @@ import requests
 
 from sources.common.base import ResumableSource, SourceSchema
 from sources.common.credentials import probe_verdict
-from sources.common.errors import ConfigError, SourceError
+from sources.common.endpoints import endpoint_schemas
+from sources.common.errors import SourceError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
@@ -26,11 +28,7 @@ class HubspotSourceConfig:
     page_size: int = DEFAULT_PAGE_SIZE
 
     def __post_init__(self) -> None:
-        if not isinstance(self.page_size, int) or not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise ConfigError(
-                f"hubspot config: field 'page_size' must be a whole number from 1 to {MAX_PAGE_SIZE}, "
-                f"got {self.page_size!r}"
-            )
+        check_page_size(self.page_size, "hubspot", maximum=MAX_PAGE_SIZE)
 
 
 @SourceRegistry.register
@@ -61,27 +59,12 @@ class HubspotSource(ResumableSource[HubspotSourceConfig, HubspotResumeConfig]):
                     type=SourceFieldInputConfigType.PASSWORD,
                     placeholder="pat-…",
                 ),
-                SourceFieldInputConfig(
-                    name="page_size",
-                    label="Rows per request",
-                    type=SourceFieldInputConfigType.NUMBER,
-                    required=False,
-                    placeholder=str(DEFAULT_PAGE_SIZE),
-                    caption=f"1 to {MAX_PAGE_SIZE}; leave empty for {DEFAULT_PAGE_SIZE}.",
-                ),
+                page_size_field(DEFAULT_PAGE_SIZE, f"1 to {MAX_PAGE_SIZE}; leave empty for {DEFAULT_PAGE_SIZE}."),
             ),
         )
 
     def get_schemas(self, config: HubspotSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=bool(endpoint.incremental_fields),
-                supports_append=bool(endpoint.incremental_fields),
-                incremental_fields=list(endpoint.incremental_fields),
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: HubspotSourceConfig, team_id: int, schema_name: str | None = None

@@ -8,8 +8,9 @@ import requests
 
 from sources.common.base import ResumableSource, SourceSchema
 from sources.common.credentials import probe_verdict
-from sources.common.errors import ConfigError
+from sources.common.endpoints import endpoint_schemas
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
@@ -25,11 +26,7 @@ class KlaviyoSourceConfig:
     page_size: int = DEFAULT_PAGE_SIZE
 
     def __post_init__(self) -> None:
-        if not isinstance(self.page_size, int) or self.page_size < 1:
-            raise ConfigError(
-                f"Klaviyo config: field 'page_size' (Rows per request) must be a whole number of at least 1, "
-                f"got {self.page_size!r}"
-            )
+        check_page_size(self.page_size, "Klaviyo")
 
 
 @SourceRegistry.register
@@ -59,28 +56,15 @@ class KlaviyoSource(ResumableSource[KlaviyoSourceConfig, KlaviyoResumeConfig]):
                     type=SourceFieldInputConfigType.PASSWORD,
                     placeholder="pk_...",
                 ),
-                SourceFieldInputConfig(
-                    name="page_size",
-                    label="Rows per request",
-                    type=SourceFieldInputConfigType.NUMBER,
-                    required=False,
-                    placeholder=str(DEFAULT_PAGE_SIZE),
-                    caption="Rows asked for per API request (Klaviyo allows up to 100 profiles or 1000 events).",
+                page_size_field(
+                    DEFAULT_PAGE_SIZE,
+                    "Rows asked for per API request (Klaviyo allows up to 100 profiles or 1000 events).",
                 ),
             ),
         )
 
     def get_schemas(self, config: KlaviyoSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=True,
-                supports_append=True,
-                incremental_fields=list(endpoint.incremental_fields),
-                description=endpoint.description,
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: KlaviyoSourceConfig, team_id: int, schema_name: str | None = None

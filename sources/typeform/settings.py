@@ -36,6 +36,7 @@ class TypeformEndpoint:
     partition_mode: PartitionMode | None = None
     partition_format: PartitionFormat | None = None
     sort_mode: SortMode = "asc"
+    description: str | None = None
 
 
 ENDPOINTS: dict[str, TypeformEndpoint] = {

@@ -9,6 +9,7 @@ import requests
 
 from sources.common.base import SimpleSource, SourceSchema
 from sources.common.credentials import probe_verdict
+from sources.common.endpoints import endpoint_schemas
 from sources.common.errors import ConfigError, SourceError
 from sources.common.fields import (
     SourceConfig,
@@ -17,6 +18,7 @@ from sources.common.fields import (
     SourceFieldSelectConfig,
     SourceFieldSelectConfigOption,
 )
+from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.typeform.settings import BASE_URLS, DEFAULT_DATA_CENTER, DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE
@@ -35,11 +37,7 @@ class TypeformSourceConfig:
         if self.data_center not in BASE_URLS:
             known = ", ".join(sorted(BASE_URLS))
             raise ConfigError(f"typeform config: field 'data_center' must be one of {known}, got {self.data_center!r}")
-        if not isinstance(self.page_size, int) or not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise ConfigError(
-                f"typeform config: field 'page_size' must be a whole number from 1 to {MAX_PAGE_SIZE}, "
-                f"got {self.page_size!r}"
-            )
+        check_page_size(self.page_size, "typeform", maximum=MAX_PAGE_SIZE)
 
     @property
     def base_url(self) -> str:
@@ -84,27 +82,12 @@ class TypeformSource(SimpleSource[TypeformSourceConfig]):
                     default_value=DEFAULT_DATA_CENTER,
                     required=False,
                 ),
-                SourceFieldInputConfig(
-                    name="page_size",
-                    label="Rows per request",
-                    type=SourceFieldInputConfigType.NUMBER,
-                    required=False,
-                    placeholder=str(DEFAULT_PAGE_SIZE),
-                    caption=f"1 to {MAX_PAGE_SIZE}; leave empty for {DEFAULT_PAGE_SIZE}.",
-                ),
+                page_size_field(DEFAULT_PAGE_SIZE, f"1 to {MAX_PAGE_SIZE}; leave empty for {DEFAULT_PAGE_SIZE}."),
             ),
         )
 
     def get_schemas(self, config: TypeformSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=False,
-                supports_append=False,
-                incremental_fields=list(endpoint.incremental_fields),
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: TypeformSourceConfig, team_id: int, schema_name: str | None = None

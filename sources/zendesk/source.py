@@ -8,8 +8,10 @@ import requests
 
 from sources.common.base import ResumableSource, SourceSchema
 from sources.common.credentials import probe_verdict
+from sources.common.endpoints import endpoint_schemas
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
@@ -32,11 +34,7 @@ class ZendeskSourceConfig:
                 f"like 'acme' for acme.zendesk.com; got {self.subdomain!r}"
             )
         self.subdomain = subdomain
-        if not isinstance(self.page_size, int) or self.page_size < 1:
-            raise ConfigError(
-                f"Zendesk config: field 'page_size' (Rows per request) must be a whole number of at least 1, "
-                f"got {self.page_size!r}"
-            )
+        check_page_size(self.page_size, "Zendesk")
 
 
 @SourceRegistry.register
@@ -72,28 +70,14 @@ class ZendeskSource(ResumableSource[ZendeskSourceConfig, ZendeskResumeConfig]):
                     label="API token",
                     type=SourceFieldInputConfigType.PASSWORD,
                 ),
-                SourceFieldInputConfig(
-                    name="page_size",
-                    label="Rows per request",
-                    type=SourceFieldInputConfigType.NUMBER,
-                    required=False,
-                    placeholder=str(DEFAULT_PAGE_SIZE),
-                    caption="Rows asked for per API request (exports allow up to 1000, lists up to 100).",
+                page_size_field(
+                    DEFAULT_PAGE_SIZE, "Rows asked for per API request (exports allow up to 1000, lists up to 100)."
                 ),
             ),
         )
 
     def get_schemas(self, config: ZendeskSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=bool(endpoint.incremental_fields),
-                supports_append=bool(endpoint.incremental_fields),
-                incremental_fields=list(endpoint.incremental_fields),
-                description=endpoint.description,
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: ZendeskSourceConfig, team_id: int, schema_name: str | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,12 +17,12 @@ from sources.common.rest_source import JSONLinkPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
 from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
+from sources.common.subdomains import account_subdomain
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.zendesk.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, ZendeskEndpoint
 
 # The exports refuse a start_time less than a minute old.
 EXPORT_MIN_AGE_SECONDS = 60
-SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 @dataclasses.dataclass
@@ -37,9 +36,7 @@ class ZendeskError(ValueError):
 
 def normalize_subdomain(value: str) -> str | None:
     """`acme`, `acme.zendesk.com` or `https://acme.zendesk.com/` → `acme`; None when it is none of those."""
-    text = value.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-    text = text.removesuffix(".zendesk.com")
-    return text if SUBDOMAIN.match(text) else None
+    return account_subdomain(value, "zendesk.com")
 
 
 def base_url(subdomain: str) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from sources.common.base import IncrementalField
 from sources.common.endpoints import (
     UnknownEndpointError,
     UnsupportedIncrementalFieldError,
     chosen_incremental_field,
+    endpoint_schemas,
     lookup_endpoint,
 )
 from sources.common.typings import SourceInputs
@@ -63,3 +66,21 @@ def test_the_incremental_error_type_is_the_callers() -> None:
     chosen = inputs(should_use_incremental_field=True, incremental_field="amount")
     with pytest.raises(VendorError):
         chosen_incremental_field(chosen, ["updated_at"], "acme orders", error=VendorError)
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    name: str
+    incremental_fields: tuple[IncrementalField, ...] = ()
+    description: str | None = None
+
+
+def test_schemas_follow_the_catalog() -> None:
+    updated = IncrementalField("updated_at", "datetime", "updated_at", "datetime")
+    catalog = [Endpoint("orders", (updated,), "Every order."), Endpoint("stores")]
+    orders, stores = endpoint_schemas(catalog)
+    assert (orders.name, orders.supports_incremental, orders.supports_append) == ("orders", True, True)
+    assert orders.incremental_fields == [updated] and orders.description == "Every order."
+    assert (stores.name, stores.supports_incremental, stores.supports_append) == ("stores", False, False)
+    assert stores.incremental_fields == [] and stores.description is None
+    assert not orders.supports_webhooks and not stores.supports_webhooks
