@@ -13,9 +13,9 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -27,6 +27,7 @@ from sources.common import clock
 
 Reply = tuple[int, dict[str, str], str]
 UrlPattern = str | re.Pattern[str]
+Batch = TypeVar("Batch")
 
 
 def _body_text(body: bytes | str | None) -> str | None:
@@ -110,6 +111,15 @@ def serve_simulator(
 
     for method in methods:
         mock.add_callback(method, url, callback=respond)
+
+
+def crash_while_handling(batches: Generator[Batch, None, None], batch: int) -> list[Batch]:
+    """The harness's crash model: the consumer holds batches 1..batch-1 durably and dies while handling batch
+    `batch`, so the source's code after that batch's yield never runs. Returns the durable batches."""
+    durable = [next(batches) for _ in range(batch - 1)]
+    next(batches)
+    batches.close()
+    return durable
 
 
 @pytest.fixture

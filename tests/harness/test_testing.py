@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ import responses
 
 from harness.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.record import SimulatedResponse
-from harness.testing import recorded_bodies, serve_har_file, serve_simulator
+from harness.testing import crash_while_handling, recorded_bodies, serve_har_file, serve_simulator
 
 ANY_ACME_URL = re.compile(r"https://api\.acme\.example/.*")
 PAGE_1 = "https://api.acme.example/orders?limit=2"
@@ -100,3 +100,15 @@ def test_a_simulator_answers_every_matching_request(mock: responses.RequestsMock
     answer = requests.post(SEARCH)
     assert (answer.status_code, answer.json(), answer.headers["Retry-After"]) == (429, {"error": "slow down"}, "3")
     assert seen == [SEARCH]
+
+
+def test_a_crash_while_handling_a_batch_keeps_the_batches_before_it_and_stops_the_source() -> None:
+    after_yield: list[int] = []
+
+    def batches() -> Generator[list[int], None, None]:
+        for number in range(1, 6):
+            yield [number]
+            after_yield.append(number)
+
+    assert crash_while_handling(batches(), batch=3) == [[1], [2]]
+    assert after_yield == [1, 2]  # the code after batch 3's yield never ran

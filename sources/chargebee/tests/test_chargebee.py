@@ -16,7 +16,7 @@ import responses
 from harness.driver import open_response
 from harness.manifest import load_manifest
 from harness.pipeline import read_table, run
-from harness.testing import recorded_bodies
+from harness.testing import crash_while_handling, recorded_bodies
 from sources.chargebee.chargebee import ChargebeeError, epoch_seconds, error_detail, initial_params, normalize_site
 from sources.chargebee.settings import ENDPOINTS
 from sources.chargebee.source import ChargebeeSource, ChargebeeSourceConfig
@@ -207,10 +207,7 @@ def test_state_is_saved_only_after_each_batch_was_handed_over(serve_har: ServeHa
 def test_resume_continues_from_the_saved_offset(serve_har: ServeHar, job_id: str) -> None:
     server = serve_har("customers/full.har")
     inputs = inputs_for("customers", job_id, last_value=None)
-    first_run = open_items(inputs)
-    delivered = [next(first_run), next(first_run), next(first_run)]
-    next(first_run)  # batch 4 is lost with the crash
-    first_run.close()
+    delivered = crash_while_handling(open_items(inputs), batch=4)  # batch 4 is lost with the crash
 
     resumed = [row for batch in open_items(inputs) for row in batch]
 
@@ -266,8 +263,7 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
 ) -> None:
     serve_har(f"{schema}/full.har")
     inputs = inputs_for(schema, job_id)
-    source = ChargebeeSource()
-    response = source.source_for_pipeline(CONFIG, source.get_resumable_source_manager(inputs), inputs)
+    response = open_response(ChargebeeSource(), CONFIG, inputs)
 
     result = run(response, inputs, tmp_path / schema, source_name="chargebee")
 

@@ -13,6 +13,7 @@ import responses
 
 from harness.driver import open_response
 from harness.pipeline import read_table, run
+from harness.testing import crash_while_handling
 from sources.common import events
 from sources.common.errors import ResumableStateError
 from sources.common.resumable import StateSaved
@@ -223,10 +224,8 @@ def test_resume_after_a_crash_continues_from_the_saved_page(
 ) -> None:
     server = serve_har("contacts", scenario)
     inputs = inputs_for("contacts", incremental=incremental)
-    iterator = iter(open_source(source, config, inputs).items())
-    durable = next(iterator)
-    next(iterator)  # batch 2 reaches the consumer, which dies handling it: the source never resumes after it
-    iterator.close()
+    # batch 2 reaches the consumer, which dies handling it: the source never resumes after it
+    [durable] = crash_while_handling(iter(open_source(source, config, inputs).items()), batch=2)
     assert len(mocked.calls) == 2
     assert isinstance(source.get_resumable_source_manager(inputs).load_state(), HubspotResumeConfig)
 

@@ -16,7 +16,7 @@ from harness.driver import open_response
 from harness.manifest import load_manifest
 from harness.pipeline import read_table, run
 from harness.record import SimulatedResponse
-from harness.testing import recorded_bodies
+from harness.testing import crash_while_handling, recorded_bodies
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
 from sources.common.redis_client import get_redis_client
@@ -200,10 +200,7 @@ def test_state_is_saved_only_after_each_batch_was_handed_over(serve_har: ServeHa
 def test_resume_continues_from_the_saved_page(serve_har: ServeHar, job_id: str) -> None:
     server = serve_har("profiles/full.har")
     inputs = inputs_for("profiles", job_id)
-    first_run = open_items(inputs)
-    delivered = [next(first_run), next(first_run)]
-    _crashed_while_handling = next(first_run)  # batch 3 is lost: the code after its yield never runs
-    first_run.close()
+    delivered = crash_while_handling(open_items(inputs), batch=3)  # batch 3 is lost
     assert server.served == [0, 1, 2]
 
     resumed = [row for batch in open_items(inputs) for row in batch]
@@ -271,8 +268,7 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
 ) -> None:
     serve_har(f"{schema}/full.har")
     inputs = inputs_for(schema, job_id)
-    source = KlaviyoSource()
-    response = source.source_for_pipeline(CONFIG, source.get_resumable_source_manager(inputs), inputs)
+    response = open_response(KlaviyoSource(), CONFIG, inputs)
 
     result = run(response, inputs, tmp_path / schema, source_name="klaviyo")
 
