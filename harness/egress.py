@@ -16,9 +16,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest_socket
+
 from harness.replay.inprocess import find_origin
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1")
 
 
 class EgressBlocked(ConnectionRefusedError):
@@ -83,10 +86,20 @@ def egress_guard(
         host, port = str(address[0]), address[1]
         return (host, int(port)) if not (is_loopback(host) or host in allowed_ips) else None
 
+    # pytest-socket guards connect (loopback networks, the allowed hosts and unix sockets pass); we record who
+    # tried to go elsewhere and turn its RuntimeError into an OSError, which is what a refused connect is.
+    pytest_socket.socket_allow_hosts(
+        [*LOOPBACK_NETWORKS, *sorted(filter(pytest_socket.is_ipaddress, allowed_ips))], allow_unix_socket=True
+    )
+    socket_guarded_connect = socket.socket.connect
+
     def guarded_connect(sock: socket.socket, address: Any) -> None:
-        if (target := address_host(sock, address)) is not None:
-            raise refuse(*target, via="connect")
-        return original_connect(sock, address)
+        target = address_host(sock, address)
+        try:
+            return socket_guarded_connect(sock, address)
+        except pytest_socket.SocketBlockedError:
+            host, port = target or (str(address[0]), None)
+            raise refuse(host, port, via="connect") from None
 
     def guarded_connect_ex(sock: socket.socket, address: Any) -> int:
         if (target := address_host(sock, address)) is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import pytest_socket
 import redis
 
 sys.path.insert(0, str(Path(__file__).parent))  # the acme_vendor helper package
@@ -16,6 +18,15 @@ from acme_vendor.dataset import AcmeData
 
 from harness import api
 from sources.common.redis_client import set_redis_client
+
+
+@pytest.fixture(autouse=True)
+def loopback_only() -> Iterator[None]:
+    """The harness's own tests may only touch loopback (and the embedded Redis's unix socket)."""
+    connect = socket.socket.connect
+    pytest_socket.socket_allow_hosts(["127.0.0.0/8", "::1"], allow_unix_socket=True)
+    yield
+    socket.socket.connect = connect  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")
