@@ -12,7 +12,7 @@ import structlog
 from sources.common.endpoints import lookup_endpoint
 from sources.common.errors import ResumableStateError, SourceError
 from sources.common.http import make_tracked_session
-from sources.common.http_errors import body_excerpt, status_checker
+from sources.common.http_errors import code_and_message, status_checker
 from sources.common.rest_source import (
     BasePaginator,
     JSONResponseCursorPaginator,
@@ -52,15 +52,7 @@ def make_session(access_token: str) -> requests.Session:
 
 def error_detail(response: requests.Response) -> str:
     """HubSpot's own explanation from an error body (`category: message`), or the body's first bytes."""
-    try:
-        body = response.json()
-    except ValueError:
-        return body_excerpt(response)
-    if not isinstance(body, dict):
-        return str(body)[:120]
-    kind = body.get("category") or body.get("errorType")
-    message = body.get("message") or ""
-    return f"{kind}: {message}" if kind else message or str(body)[:120]
+    return code_and_message(response, ("category", "errorType"), "message")
 
 
 def to_epoch_ms(value: Any, where: str) -> int:

@@ -10,7 +10,7 @@ import requests
 from sources.common.endpoints import lookup_endpoint
 from sources.common.errors import SourceError
 from sources.common.http import make_tracked_session
-from sources.common.http_errors import body_excerpt, status_checker
+from sources.common.http_errors import code_and_message, status_checker
 from sources.common.rest_source import PageNumberPaginator, RESTClient
 from sources.common.retry import DEFAULT_RETRY
 from sources.common.typings import SourceResponse
@@ -35,14 +35,7 @@ def make_session(personal_access_token: str) -> requests.Session:
 
 def error_detail(response: requests.Response) -> str:
     """Typeform's own explanation from an error body (`code: description`), or the body's first bytes."""
-    try:
-        body = response.json()
-    except ValueError:
-        return body_excerpt(response)
-    if not isinstance(body, dict):
-        return str(body)[:120]
-    code, description = body.get("code"), body.get("description") or ""
-    return f"{code}: {description}" if code else description or str(body)[:120]
+    return code_and_message(response, ("code",), "description")
 
 
 def get_endpoint(name: str) -> TypeformEndpoint:

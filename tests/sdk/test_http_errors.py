@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sources.common.http_errors import body_excerpt, raise_for_status_with_detail, status_checker
+from sources.common.http_errors import body_excerpt, code_and_message, raise_for_status_with_detail, status_checker
 
 URL = "https://api.acme.example/v1/orders?limit=1"
 
@@ -63,3 +63,19 @@ def test_status_checker_binds_the_resource_for_a_rest_client() -> None:
 )
 def test_body_excerpt(body: str, expected: str) -> None:
     assert body_excerpt(response(500, body)) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('{"category": "MISSING_SCOPES", "message": "No scope."}', "MISSING_SCOPES: No scope."),
+        ('{"category": "", "errorType": "RATE_LIMIT", "message": "Slow down."}', "RATE_LIMIT: Slow down."),
+        ('{"message": "Something failed."}', "Something failed."),
+        ('{"status": "error"}', "{'status': 'error'}"),
+        ('["not", "an", "object"]', "['not', 'an', 'object']"),
+        ("<html>Bad Gateway</html>", "<html>Bad Gateway</html>"),
+        ("", "empty body"),
+    ],
+)
+def test_code_and_message(body: str, expected: str) -> None:
+    assert code_and_message(response(400, body), ("category", "errorType"), "message") == expected
