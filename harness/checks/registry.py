@@ -8,14 +8,15 @@ from harness.context import CheckContext
 from harness.records import RunSpec
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType, iter_fields
 from sources.common.registry import SourceRegistry
-from sources.common.scrub import name_parts
+from sources.common.scrub import NOT_SENSITIVE_WORDS, name_parts
 
 ID = "registry"
 LEVEL = "source"
 SCENARIOS = ("full",)
 PROVES = (
     "The source type is registered exactly once under the name its class reports and its module imports; every "
-    "credential-like form field (token, key, secret, password) is a PASSWORD field so it is never shown or logged; "
+    "credential-like form or webhook field (token, key, secret, password) is a PASSWORD field so it is never "
+    "shown or logged; "
     "every schema from get_schemas has fixtures and every fixture endpoint is a schema; the SourceResponse of each "
     "endpoint declares a primary key, and the primary key, every advertised incremental field and the partition "
     "keys are fields of the rows it yields; supports_webhooks is set only on incremental endpoints of a "
@@ -27,7 +28,11 @@ CREDENTIAL_WORDS = ("token", "key", "secret", "password")
 
 
 def is_credential_name(name: str) -> bool:
-    return any(part.endswith(CREDENTIAL_WORDS) for part in name_parts(name))
+    """`api_key`, `accessToken`, `client_secret`, `password`; not `page_token` or `cursor_key`."""
+    parts = name_parts(name)
+    return not any(part in NOT_SENSITIVE_WORDS for part in parts) and any(
+        part.endswith(CREDENTIAL_WORDS) for part in parts
+    )
 
 
 def check(ctx: CheckContext) -> None:
@@ -63,17 +68,19 @@ def check(ctx: CheckContext) -> None:
     except Exception as exc:
         ctx.fail(f"module {cls.__module__} to import", f"importing it raised {type(exc).__name__}: {exc}", "fix it")
 
-    for field in iter_fields(sut.source.fields):
-        if (
-            isinstance(field, SourceFieldInputConfig)
-            and is_credential_name(field.name)
-            and field.type is not SourceFieldInputConfigType.PASSWORD
-        ):
-            ctx.fail(
-                "credential fields to be PASSWORD fields",
-                f"field {field.name!r} ({field.label!r}) in get_source_config is {field.type.value!r}",
-                f"declare {field.name!r} with type=SourceFieldInputConfigType.PASSWORD",
-            )
+    source_config = sut.source.get_source_config
+    for where, fields in (("fields", source_config.fields), ("webhookFields", source_config.webhookFields)):
+        for field in iter_fields(fields):
+            if (
+                isinstance(field, SourceFieldInputConfig)
+                and is_credential_name(field.name)
+                and field.type is not SourceFieldInputConfigType.PASSWORD
+            ):
+                ctx.fail(
+                    "credential fields to be PASSWORD fields",
+                    f"field {field.name!r} ({field.label!r}) in get_source_config.{where} is {field.type.value!r}",
+                    f"declare {field.name!r} with type=SourceFieldInputConfigType.PASSWORD",
+                )
 
     schemas = sut.schemas
     for name in schemas:

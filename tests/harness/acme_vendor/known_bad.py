@@ -18,7 +18,7 @@ import requests
 
 from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
 from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
-from sources.common.fields import SourceFieldInputConfigType
+from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.rest_source import PageRequest, RESTClient
 from sources.common.retry import RETRYABLE_STATUSES, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs
@@ -249,6 +249,20 @@ class TokenNotPassword(AcmeSource):
     token_field_type = SourceFieldInputConfigType.TEXT
 
 
+class WebhookSecretNotPassword(AcmeSource):
+    """Asks for the webhook signing secret in a plain text field."""
+
+    source_type = constant("acme_webhook_secret_not_password")
+
+    @property
+    def get_source_config(self) -> SourceConfig:
+        config = super().get_source_config
+        secret = SourceFieldInputConfig(
+            "signing_secret", "Webhook signing secret", type=SourceFieldInputConfigType.TEXT
+        )
+        return dataclasses.replace(config, webhookFields=(secret,))
+
+
 class WebhookRowsNotYielded(AcmeSource):
     """Advertises webhooks for tickets but never reads the webhook folder."""
 
@@ -377,6 +391,12 @@ class KnownBad:
 
 KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(TokenNotPassword, "registry", None, "PASSWORD", recorded_with_itself=True),
+    KnownBad(
+        WebhookSecretNotPassword,
+        "registry",
+        None,
+        "'signing_secret' ('Webhook signing secret') in get_source_config.webhookFields",
+    ),
     KnownBad(RejectsForbiddenAtCreate, "credentials", None, "403 accepted at source-create"),
     KnownBad(FollowsFirstPageForever, "pagination.complete", "tickets", "same URL twice"),
     KnownBad(IgnoresHasMore, "pagination.complete", "tickets", "the sync to stop after the last page"),
