@@ -13,7 +13,7 @@ from pathlib import Path
 from harness.run import RunCache
 from harness.suite import Case, Suite, Verdict
 
-__all__ = ["Case", "Suite", "Verdict", "list_cases", "run_all", "run_check"]
+__all__ = ["Case", "Suite", "Verdict", "forget", "list_cases", "run_all", "run_check"]
 
 _suites: dict[str, Suite] = {}
 
