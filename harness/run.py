@@ -51,6 +51,7 @@ from harness.records import (
 from harness.replay import make_backend
 from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun
 from harness.replay.faults import Fault
+from harness.replay.inprocess import relative_path
 from harness.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
@@ -101,7 +102,7 @@ def _error_origin(exc: BaseException, origin_dirs: tuple[str, ...]) -> str | Non
     frames = traceback.extract_tb(exc.__traceback__)
     for frame in reversed(frames):
         if any(frame.filename.startswith(directory) for directory in origin_dirs):
-            return f"{Path(frame.filename).name}:{frame.lineno}"
+            return f"{relative_path(frame.filename)}:{frame.lineno}"
     return None
 
 

@@ -43,12 +43,12 @@ def find_origin(directories: Sequence[str]) -> str | None:
         filename = frame.f_code.co_filename
         for directory in directories:
             if filename.startswith(directory):
-                return f"{_relative(filename)}:{frame.f_lineno}"
+                return f"{relative_path(filename)}:{frame.f_lineno}"
         frame = frame.f_back
     return None
 
 
-def _relative(filename: str) -> str:
+def relative_path(filename: str) -> str:
     try:
         return str(Path(filename).relative_to(Path.cwd()))
     except ValueError:
