@@ -25,10 +25,6 @@ def canonical(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, default=str)
 
 
-def rows_by_key(record: RunRecord, primary_keys: tuple[str, ...]) -> dict[RowKey, dict[str, Any]]:
-    return {row_key(row, primary_keys): row for row in record.rows}
-
-
 def need_scenario(ctx: CheckContext, name: str, why: str) -> Scenario:
     scenario = ctx.endpoint.scenario(name)
     if scenario is None:
