@@ -24,10 +24,22 @@ import responses
 from harness.har import HarEntry, read_har
 from harness.record import SimulatedResponse
 from sources.common import clock
+from sources.common.redis_client import get_redis_client
+from sources.common.resumable import resume_key
+from sources.common.typings import SourceInputs
 
 Reply = tuple[int, dict[str, str], str]
 UrlPattern = str | re.Pattern[str]
 Batch = TypeVar("Batch")
+
+# Saved positions a resumable source must refuse in one clear line: not JSON, not its state dataclass, and a
+# `next_request` that is not a page request (a bare URL, or no URL).
+CORRUPT_SAVED_POSITIONS = (
+    "not json",
+    '{"other": 1}',
+    '{"next_request": "https://x"}',
+    '{"next_request": {"params": {}}}',
+)
 
 
 def _body_text(body: bytes | str | None) -> str | None:
@@ -120,6 +132,11 @@ def crash_while_handling(batches: Generator[Batch, None, None], batch: int) -> l
     next(batches)
     batches.close()
     return durable
+
+
+def store_raw_state(inputs: SourceInputs, raw: str) -> None:
+    """Put `raw` where the job's resume state lives, past the checks `save_state` would make."""
+    get_redis_client().set(resume_key(inputs), raw)
 
 
 @pytest.fixture

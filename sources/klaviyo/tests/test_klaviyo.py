@@ -16,12 +16,10 @@ from harness.driver import open_response
 from harness.manifest import load_manifest
 from harness.pipeline import read_table, run
 from harness.record import SimulatedResponse
-from harness.testing import crash_while_handling, recorded_bodies
+from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
-from sources.common.redis_client import get_redis_client
 from sources.common.rest_source import PageRequest
-from sources.common.resumable import resume_key
 from sources.common.typings import SourceInputs
 from sources.klaviyo.klaviyo import (
     KlaviyoError,
@@ -298,12 +296,10 @@ def test_a_body_that_is_not_a_json_api_list_is_a_clear_error(
     )
 
 
-@pytest.mark.parametrize(
-    "stored", ["not json", '{"other": 1}', '{"next_request": "https://x"}', '{"next_request": {"params": {}}}']
-)
+@pytest.mark.parametrize("stored", CORRUPT_SAVED_POSITIONS)
 def test_a_corrupt_saved_position_names_the_source_and_endpoint(job_id: str, stored: str) -> None:
     inputs = inputs_for("profiles", job_id)
-    get_redis_client().set(resume_key(inputs), stored)
+    store_raw_state(inputs, stored)
     with pytest.raises(ResumableStateError) as caught:
         list(open_items(inputs))
     assert str(caught.value).startswith("klaviyo profiles: cannot resume from the saved position: ")
