@@ -1,10 +1,12 @@
-"""Helpers for connector tests: serve a recorded HAR fixture, or a simulator, in-process through `responses`.
+"""Helpers for connector tests: recorded HAR fixtures or a simulator served in-process through `responses`,
+the crash model for resume tests, and corrupt saved positions.
 
     @pytest.fixture
     def serve_har(mocked: responses.RequestsMock) -> Callable[[str], HarServer]:
         return lambda relative: serve_har_file(mocked, FIXTURES / relative, ANY_VENDOR_URL)
 
-`mocked`, `job_id` and `fake_clock` are fixtures a connector's `conftest.py` can import.
+`mocked`, `job_id` and `fake_clock` are fixtures; a connector's `conftest.py` binds the ones it uses
+(`mocked = testing.mocked`) so pytest finds them there.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +24,7 @@ import requests
 import responses
 
 from harness.har import HarEntry, read_har
-from harness.record import SimulatedResponse
+from harness.record import Simulator
 from sources.common import clock
 from sources.common.redis_client import get_redis_client
 from sources.common.resumable import resume_key
@@ -110,7 +112,7 @@ def serve_har_file(
 
 def serve_simulator(
     mock: responses.RequestsMock,
-    simulator: Callable[[requests.PreparedRequest], SimulatedResponse],
+    simulator: Simulator,
     url: UrlPattern,
     *,
     methods: Sequence[str] = ("GET",),
