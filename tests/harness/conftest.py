@@ -29,21 +29,21 @@ def loopback_only() -> Iterator[None]:
     socket.socket.connect = connect  # type: ignore[method-assign]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
 def acme_registered() -> Iterator[None]:
+    """The Acme sources are registered for each harness test only, never for other tests of the session."""
     with registered():
         yield
 
 
 @pytest.fixture(scope="session")
-def acme_root(
-    tmp_path_factory: pytest.TempPathFactory, embedded_redis: redis.Redis, acme_registered: None
-) -> Iterator[Path]:
+def acme_root(tmp_path_factory: pytest.TempPathFactory, embedded_redis: redis.Redis) -> Iterator[Path]:
     """Fixtures for the good Acme source and every known-bad one, recorded once per session."""
     root = tmp_path_factory.mktemp("acme-fixtures")
     set_redis_client(embedded_redis)
     try:
-        build_root(AcmeData.generate(), root)
+        with registered():
+            build_root(AcmeData.generate(), root)
     finally:
         set_redis_client(None)
     yield root
