@@ -407,7 +407,7 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(WrongSortMode, "sort.honest", "tickets", "comes after row", recorded_with_itself=True),
     KnownBad(NoTimeout, "transport.timeout", "tickets", "timeout=None", recorded_with_itself=True),
     KnownBad(CollectsAllPagesFirst, "progress.safe_point", "tickets", "without a yield"),
-    KnownBad(SavesStateBeforeYield, "resume.every_checkpoint", "tickets", "before batch"),
+    KnownBad(SavesStateBeforeYield, "resume.every_checkpoint", "tickets", "was fetched but before batch 1 was yielded"),
     KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(NeverSavesState, "resume.every_checkpoint", "agents", "never called save_state"),
     KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
@@ -415,7 +415,9 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(IgnoresIncrementalField, "incremental.honours_field", "tickets", "INCREMENTAL_FIELDS"),
     KnownBad(LooksBackADay, "incremental.future", "tickets", "zero rows", recorded_with_itself=True),
     KnownBad(IgnoresEarliestValue, "incremental.desc_earliest", "events", "older than earliest_value"),
-    KnownBad(PartitionsOnUpdatedAt, "partition.stable", "tickets", "partition"),
+    KnownBad(
+        PartitionsOnUpdatedAt, "partition.stable", "tickets", "the partition keys ['updated_at'] changed between syncs"
+    ),
     KnownBad(RequestsGetOutsideTrackedSession, "transport.tracked", "agents", "no tracked-transport record"),
     KnownBad(SleepsADayOn429, "faults.rate_limit", "tickets", "instead of sleeping"),
     KnownBad(SwallowsServerErrors, "faults.transient", "tickets", "without error"),
