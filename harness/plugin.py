@@ -7,14 +7,15 @@ ids (`github/issues/resume.every_checkpoint`, `github/-/registry`).
 
 from __future__ import annotations
 
+import importlib
 import json
+import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import sources  # noqa: F401  (registers every connector)
 from harness.driver import REPO_ROOT
 from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
 from harness.suite import Case, Suite, Verdict
@@ -38,7 +39,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def import_sources() -> None:
+    """`import sources` registers every connector; a connector that does not import is a one-line usage error."""
+    try:
+        importlib.import_module("sources")
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = next((f"{frame.filename}:{frame.lineno}" for frame in reversed(frames)), "sources/__init__.py")
+        raise pytest.UsageError(f"importing the sources failed at {where}: {type(exc).__name__}: {exc}") from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    import_sources()
     select_backend(config.getoption("--replay", DEFAULT_BACKEND))
     unknown = sorted(set(config.getoption("--source", None) or ()) - set(SourceRegistry.source_types()))
     if unknown:

@@ -93,3 +93,15 @@ def test_an_unknown_source_is_a_one_line_usage_error(
 
     assert code == pytest.ExitCode.USAGE_ERROR
     assert "--source 'acmee' is not a registered source type; registered: " in captured.err + captured.out
+
+
+def test_a_connector_that_does_not_import_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import plugin
+
+    def broken(name: str) -> None:
+        raise SyntaxError("invalid syntax (source.py, line 12)")
+
+    monkeypatch.setattr(plugin.importlib, "import_module", broken)
+
+    with pytest.raises(pytest.UsageError, match=r"importing the sources failed at .+test_plugin\.py:\d+: SyntaxError"):
+        plugin.import_sources()
