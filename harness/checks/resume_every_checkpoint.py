@@ -30,8 +30,8 @@ def _lost_evidence(record: ResumeRecord, lost: list[str]) -> str:
     early = [state for state in crashed.states if batch is not None and state.requests_before >= batch.requests_before]
     if early:
         evidence += (
-            f"; the state {early[-1].state!r} was saved after page {batch.requests_before} was fetched but before "
-            f"batch {k} was yielded, so the resumed run started past it"
+            f"; the state {early[-1].state!r} was saved after request {batch.requests_before} fetched batch {k} but "
+            f"before batch {k} was yielded, so the resumed run started past it"
         )
     elif crashed.states:
         evidence += f"; last state saved before the crash: {crashed.states[-1].state!r}"

@@ -407,7 +407,9 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(WrongSortMode, "sort.honest", "tickets", "comes after row", recorded_with_itself=True),
     KnownBad(NoTimeout, "transport.timeout", "tickets", "timeout=None", recorded_with_itself=True),
     KnownBad(CollectsAllPagesFirst, "progress.safe_point", "tickets", "without a yield"),
-    KnownBad(SavesStateBeforeYield, "resume.every_checkpoint", "tickets", "was fetched but before batch 1 was yielded"),
+    KnownBad(
+        SavesStateBeforeYield, "resume.every_checkpoint", "tickets", "fetched batch 1 but before batch 1 was yielded"
+    ),
     KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(NeverSavesState, "resume.every_checkpoint", "agents", "never called save_state"),
     KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
