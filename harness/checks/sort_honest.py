@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from harness.checks._common import field_type, row_key, show_key
 from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.records import RunRecord, RunSpec
 from harness.targets import EndpointUnderTest
 from harness.values import sort_value
 
 ID = "sort.honest"
 LEVEL = "endpoint"
-SCENARIOS = ("full",)
+SCENARIOS = ("full", "incremental")
 PROVES = (
-    "On an incremental endpoint, the incremental field of the rows the full sync yields is non-decreasing when "
-    "the SourceResponse says sort_mode='asc' and non-increasing when it says 'desc' — the pipeline advances the "
+    "On an incremental endpoint, the incremental field of the rows the full and incremental syncs yield is "
+    "non-decreasing when the SourceResponse says sort_mode='asc' and non-increasing when it says 'desc' — the pipeline advances the "
     "watermark on that promise, so a wrong sort_mode skips rows on the next sync."
 )
 APPLIES = "incremental endpoints (the schema supports_incremental)."
@@ -24,10 +24,15 @@ def applies(target: EndpointUnderTest) -> bool:
 
 
 def check(ctx: CheckContext) -> None:
-    record = ctx.run(RunSpec("full"))
-    scenario = ctx.endpoint.scenario("full")
+    for name in ("full", "incremental"):
+        scenario = ctx.endpoint.scenario(name)
+        if scenario is not None:
+            _check_order(ctx, ctx.run(RunSpec(name)), scenario.incremental_field)
+
+
+def _check_order(ctx: CheckContext, record: RunRecord, field: str | None) -> None:
     fields = ctx.schema_incremental_fields()
-    field = (scenario.incremental_field if scenario else None) or (fields[0].field if fields else None)
+    field = field or (fields[0].field if fields else None)
     if field is None or record.response is None:
         return
     kind = field_type(ctx, field)
@@ -44,8 +49,9 @@ def check(ctx: CheckContext) -> None:
             if wrong:
                 ctx.fail(
                     f"rows ordered by {field!r} {'ascending' if mode == 'asc' else 'descending'} (sort_mode={mode!r})",
-                    f"row {show_key(row_key(row, keys), keys)} with {field}={row[field]!r} comes after row "
-                    f"{show_key(row_key(before_row, keys), keys)} with {field}={before_row[field]!r}",
+                    f"{record.spec.scenario} sync: row {show_key(row_key(row, keys), keys)} with "
+                    f"{field}={row[field]!r} comes after row {show_key(row_key(before_row, keys), keys)} with "
+                    f"{field}={before_row[field]!r}",
                     "ask the API for that order explicitly (its sort parameter) or declare the sort_mode it returns",
                 )
         previous = (value, row)

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.records import RunRecord, RunSpec
 
 ID = "transport.timeout"
 LEVEL = "endpoint"
-SCENARIOS = ("full",)
+SCENARIOS = ("full", "incremental", "future", "resync", "earliest")
 PROVES = (
-    "Every request of the full sync is sent with a timeout (both as the tracked transport recorded it and as it "
-    "reached the wire), so a stalled vendor ends the request instead of hanging the sync."
+    "Every request of every recorded scenario is sent with a timeout (both as the tracked transport recorded it "
+    "and as it reached the wire), so a stalled vendor ends the request instead of hanging the sync."
 )
 APPLIES = "every endpoint with fixtures."
 
 
 def check(ctx: CheckContext) -> None:
-    record = ctx.run(RunSpec("full"))
+    for scenario in ctx.endpoint.fixtures.scenarios:  # an incremental code path may build its own session
+        _check_run(ctx, ctx.run(RunSpec(scenario)))
+
+
+def _check_run(ctx: CheckContext, record: RunRecord) -> None:
     for tracked in record.tracked:
         if tracked.timeout is None:
             ctx.fail(
