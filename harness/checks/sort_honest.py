@@ -13,8 +13,8 @@ LEVEL = "endpoint"
 SCENARIOS = ("full", "incremental")
 PROVES = (
     "On an incremental endpoint, the incremental field of the rows the full and incremental syncs yield is "
-    "non-decreasing when the SourceResponse says sort_mode='asc' and non-increasing when it says 'desc' — the pipeline advances the "
-    "watermark on that promise, so a wrong sort_mode skips rows on the next sync."
+    "non-decreasing when the SourceResponse says sort_mode='asc' and non-increasing when it says 'desc' — the "
+    "pipeline advances the watermark on that promise, so a wrong sort_mode skips rows on the next sync."
 )
 APPLIES = "incremental endpoints (the schema supports_incremental)."
 
