@@ -144,6 +144,21 @@ class RequestsGetOutsideTrackedSession(AcmeSource):
             url = response.links.get("next", {}).get("url")
 
 
+class IncrementalPathOwnSession(AcmeSource):
+    """The incremental path, added later, builds its own requests.Session(): full syncs are tracked, deltas not."""
+
+    source_type = constant("acme_incremental_own_session")
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        if inputs.db_incremental_field_last_value is None:
+            yield from super().items(config, manager, inputs, endpoint)
+            return
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {config.api_token}"
+        client = RESTClient(BASE_URL, session=session)
+        yield from self.pages(client, endpoint, self.phases(config, inputs, endpoint), manager)
+
+
 class FollowsFirstPageForever(AcmeSource):
     """Copies the cursor into a fresh dict each loop, so every request is the first page again."""
 
@@ -421,6 +436,7 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         PartitionsOnUpdatedAt, "partition.stable", "tickets", "the partition keys ['updated_at'] changed between syncs"
     ),
     KnownBad(RequestsGetOutsideTrackedSession, "transport.tracked", "agents", "no tracked-transport record"),
+    KnownBad(IncrementalPathOwnSession, "transport.tracked", "tickets", "scenario 'incremental': GET"),
     KnownBad(SleepsADayOn429, "faults.rate_limit", "tickets", "instead of sleeping"),
     KnownBad(SwallowsServerErrors, "faults.transient", "tickets", "without error"),
     KnownBad(NoTimeout, "faults.stall", "agents", "would hang", recorded_with_itself=True),
