@@ -14,6 +14,7 @@ import requests
 import responses
 
 from harness.pipeline import read_table, run
+from harness.testing import HarServer
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ConfigError
@@ -26,7 +27,7 @@ from sources.github.merge import read_merged
 from sources.github.source import GithubSource
 from sources.github.transport import GITHUB_RETRY, GithubRateLimitError
 
-from .conftest import REPOSITORIES, HarServer
+from .conftest import REPOSITORIES
 
 API = "https://api.github.com"
 Rows = list[dict[str, Any]]
