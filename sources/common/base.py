@@ -158,6 +158,10 @@ class WebhookSource(BaseSource[ConfigType]):
     def get_webhook_source_manager(self, inputs: SourceInputs) -> WebhookSourceManager:
         return WebhookSourceManager(inputs)
 
+    def webhook_manager_for_schema(self, inputs: SourceInputs) -> WebhookSourceManager | None:
+        """The webhook rows of this sync's schema, or None when webhooks do not feed it."""
+        return self.get_webhook_source_manager(inputs) if inputs.schema_name in self.webhook_resource_map else None
+
     def _manual_setup_message(self) -> str:
         caption = self.get_source_config.webhookSetupCaption
         return caption or f"{self.source_type} has no API to manage webhooks; set the webhook up by hand."

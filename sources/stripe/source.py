@@ -139,9 +139,7 @@ class StripeSource(ResumableSource[StripeSourceConfig, StripeResumeConfig], Webh
         resumable_source_manager: ResumableSourceManager[StripeResumeConfig],
         inputs: SourceInputs,
     ) -> SourceResponse:
-        webhook_manager = (
-            self.get_webhook_source_manager(inputs) if inputs.schema_name in self.webhook_resource_map else None
-        )
+        webhook_manager = self.webhook_manager_for_schema(inputs)
         return stripe_source(config, inputs, resumable_source_manager, webhook_manager)
 
     @property

@@ -136,3 +136,17 @@ def test_password_webhook_fields_are_sensitive_keys_of_their_own() -> None:
 
     assert SignedWebhooks().sensitive_keys == {"api_token"}
     assert SignedWebhooks().webhook_sensitive_keys == {"signing_secret"}
+
+
+def test_webhook_manager_only_for_schemas_webhooks_feed():
+    import sources  # noqa: F401
+    from sources.common.base import WebhookSource
+    from sources.common.registry import SourceRegistry
+    from sources.common.typings import SourceInputs
+
+    source = SourceRegistry.get_source("stripe")
+    assert isinstance(source, WebhookSource)
+    mapped = SourceInputs(schema_name="charges", team_id=1, job_id="j")
+    unmapped = SourceInputs(schema_name="not-a-webhook-schema", team_id=1, job_id="j")
+    assert source.webhook_manager_for_schema(mapped) is not None
+    assert source.webhook_manager_for_schema(unmapped) is None
