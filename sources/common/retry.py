@@ -51,6 +51,8 @@ class RetryPolicy:
     reset_header: str | None = None
     reset_header_kind: Literal["epoch", "seconds"] = "epoch"
     retry_transport_errors: bool = True
+    # Responses to retry beyond `retry_statuses`, e.g. an API that signals rate limits with a 403 and a header.
+    retry_response: Callable[[requests.Response], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -103,7 +105,10 @@ class RetryPolicy:
             return False
         if outcome.failed:
             return self.retry_transport_errors and isinstance(outcome.exception(), RETRYABLE_EXCEPTIONS)
-        return outcome.result().status_code in self.retry_statuses
+        response = outcome.result()
+        if response.status_code in self.retry_statuses:
+            return True
+        return self.retry_response is not None and self.retry_response(response)
 
     def _wait(self, secrets: frozenset[str], state: tenacity.RetryCallState) -> float:
         backoff = min(self.backoff_max, self.backoff_initial * 2 ** (state.attempt_number - 1))

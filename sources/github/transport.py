@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import requests
-import tenacity
 
 from sources.common.http import make_tracked_session
 from sources.common.retry import RetryPolicy
@@ -29,20 +26,12 @@ def is_rate_limited(response: requests.Response) -> bool:
     return response.headers.get(RATE_LIMIT_REMAINING_HEADER) == "0" or "Retry-After" in response.headers
 
 
-@dataclasses.dataclass(frozen=True)
-class GithubRetryPolicy(RetryPolicy):
-    """The default policy, plus GitHub's rate-limit 403s; a 403 for missing access is never retried."""
-
-    def _should_retry(self, state: tenacity.RetryCallState) -> bool:
-        if super()._should_retry(state):
-            return True
-        outcome = state.outcome
-        return outcome is not None and not outcome.failed and is_rate_limited(outcome.result())
-
-
-GITHUB_RETRY = GithubRetryPolicy(reset_header=RATE_LIMIT_RESET_HEADER)
+# GitHub's rate-limit 403s are retried; a 403 for missing access is not (`is_rate_limited` tells them apart).
+GITHUB_RETRY = RetryPolicy(reset_header=RATE_LIMIT_RESET_HEADER, retry_response=is_rate_limited)
 # Credential probes answer the user at once: one attempt, no waiting on rate limits.
-PROBE_RETRY = GithubRetryPolicy(max_attempts=1, retry_transport_errors=False, reset_header=RATE_LIMIT_RESET_HEADER)
+PROBE_RETRY = RetryPolicy(
+    max_attempts=1, retry_transport_errors=False, reset_header=RATE_LIMIT_RESET_HEADER, retry_response=is_rate_limited
+)
 
 
 def raise_for_github_status(response: requests.Response) -> None:

@@ -281,3 +281,24 @@ def test_a_response_discarded_for_a_retry_is_closed_and_the_returned_one_is_not(
     assert seen[0].raw.closed is True
     assert returned is seen[1]
     assert returned.raw.read() == b"a,b\n1,2\n"
+
+
+def test_retry_response_adds_responses_to_retry_beyond_the_statuses():
+    import requests
+    import responses
+
+    from sources.common.clock import FakeClock, use_clock
+    from sources.common.retry import RetryPolicy
+
+    def rate_limited_403(response: requests.Response) -> bool:
+        return response.status_code == 403 and response.headers.get("x-remaining") == "0"
+
+    policy = RetryPolicy(retry_response=rate_limited_403)
+    with responses.RequestsMock() as mock, use_clock(FakeClock()) as clock:
+        mock.get("https://api.example.test/a", status=403, headers={"x-remaining": "0", "Retry-After": "3"})
+        mock.get("https://api.example.test/a", status=200, json={})
+        mock.get("https://api.example.test/b", status=403)
+        assert policy.call(requests.get, "https://api.example.test/a").status_code == 200
+        assert clock.sleeps == [3.0]
+        assert policy.call(requests.get, "https://api.example.test/b").status_code == 403
+        assert len(mock.calls) == 3  # the plain 403 was tried once
