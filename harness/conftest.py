@@ -1,6 +1,6 @@
 """`pytest harness` loads the conformance plugin from here."""
 
-from harness.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name in a conftest)
+from harness.suite.plugin import (  # noqa: F401  (pytest finds hooks and fixtures by name in a conftest)
     conformance_verdict,
     pytest_addoption,
     pytest_configure,

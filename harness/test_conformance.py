@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.suite import Case, Verdict
+from harness.suite.suite import Case, Verdict
 
 
 def test_conformance(conformance_case: Case, conformance_verdict: Verdict) -> None:

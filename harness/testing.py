@@ -23,8 +23,8 @@ import pytest
 import requests
 import responses
 
-from harness.har import HarEntry, read_har
-from harness.record import Simulator
+from harness.fixtures.har import HarEntry, read_har
+from harness.recording.recorder import Simulator
 from sources.common import clock
 from sources.common.redis_client import get_redis_client
 from sources.common.resumable import resume_key

@@ -30,7 +30,7 @@ from harness.checks import (
     transport_tracked,
     webhook_merge,
 )
-from harness.targets import EndpointUnderTest
+from harness.runs.targets import EndpointUnderTest
 
 _MODULES: tuple[ModuleType, ...] = (
     registry,

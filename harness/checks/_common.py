@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.context import CheckContext
-from harness.manifest import Scenario
-from harness.records import RunRecord
+from harness.checks.context import CheckContext
+from harness.fixtures.manifest import Scenario
 from harness.replay.faults import Fault, auth_error
+from harness.runs.records import RunRecord
 
 RowKey = tuple[Any, ...]
 
@@ -32,7 +32,7 @@ def need_scenario(ctx: CheckContext, name: str, why: str) -> Scenario:
             f"a {name!r} scenario in the fixture manifest ({why})",
             f"{ctx.sut.manifest.path} has no [endpoints.{ctx.endpoint.name}.scenarios.{name}]",
             f"record it in fixtures/{ctx.source_type}/simulator.py (recorder.record_sync({ctx.endpoint.name!r}, "
-            f"{name!r}, ...)), run python -m harness.record {ctx.source_type} and add it to the manifest",
+            f"{name!r}, ...)), run python -m harness record {ctx.source_type} and add it to the manifest",
         )
     return scenario
 

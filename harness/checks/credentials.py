@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from harness.checks._common import auth_fault, vendor_error_hint
-from harness.context import CheckContext, listing
-from harness.records import CredentialCall, CredentialsRecord
+from harness.checks.context import CheckContext, listing
+from harness.runs.records import CredentialCall, CredentialsRecord
 
 ID = "credentials"
 LEVEL = "source"
@@ -42,7 +42,7 @@ def _clean(ctx: CheckContext, record: CredentialsRecord, situation: str) -> None
             f"{situation}: {miss.request.key.describe()} was not recorded; "
             f"closest: {'; '.join(miss.closest) or 'none'}",
             "record every probe: recorder.record_credentials(simulator, [every schema name]) in "
-            f"fixtures/{ctx.source_type}/simulator.py, then python -m harness.record {ctx.source_type}",
+            f"fixtures/{ctx.source_type}/simulator.py, then python -m harness record {ctx.source_type}",
         )
 
 

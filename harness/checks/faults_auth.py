@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from harness.checks._common import auth_fault, fault_page, vendor_error_hint
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
 
 ID = "faults.auth"
 LEVEL = "endpoint"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from harness.checks._common import fault_page, same_rows
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
 from harness.replay.faults import stall
+from harness.runs.records import RunSpec
 
 ID = "faults.stall"
 LEVEL = "endpoint"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harness.checks._common import field_type, need_scenario
-from harness.context import CheckContext
-from harness.records import RunSpec
-from harness.targets import EndpointUnderTest
-from harness.values import carries_value, shifted
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
+from harness.runs.targets import EndpointUnderTest
+from harness.runs.watermark_values import carries_value, shifted
 
 ID = "incremental.desc_earliest"
 LEVEL = "endpoint"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from harness.checks._common import need_scenario, row_key, show_key
-from harness.context import CheckContext
-from harness.records import RunSpec
-from harness.targets import EndpointUnderTest
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
+from harness.runs.targets import EndpointUnderTest
 
 ID = "incremental.future"
 LEVEL = "endpoint"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks._common import need_scenario
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
 from harness.replay.base import WireRequest
-from harness.targets import EndpointUnderTest
-from harness.values import carries_value, shifted
+from harness.runs.records import RunSpec
+from harness.runs.targets import EndpointUnderTest
+from harness.runs.watermark_values import carries_value, shifted
 
 ID = "incremental.honours_field"
 LEVEL = "endpoint"

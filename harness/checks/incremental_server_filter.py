@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harness.checks._common import field_type, need_scenario, row_key, show_key
-from harness.context import CheckContext
-from harness.records import RunRecord, RunSpec
-from harness.targets import EndpointUnderTest
-from harness.values import carries_value, shifted, sort_value
+from harness.checks.context import CheckContext
+from harness.runs.records import RunRecord, RunSpec
+from harness.runs.targets import EndpointUnderTest
+from harness.runs.watermark_values import carries_value, shifted, sort_value
 
 ID = "incremental.server_filter"
 LEVEL = "endpoint"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
 
 ID = "pagination.complete"
 LEVEL = "endpoint"

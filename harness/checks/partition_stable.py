@@ -6,10 +6,10 @@ from collections import defaultdict
 from typing import Any
 
 from harness.checks._common import need_scenario, row_key, show_key
-from harness.context import CheckContext
+from harness.checks.context import CheckContext
 from harness.pipeline import PARTITION_COLUMN
-from harness.records import RunSpec
-from harness.targets import EndpointUnderTest
+from harness.runs.records import RunSpec
+from harness.runs.targets import EndpointUnderTest
 
 ID = "partition.stable"
 LEVEL = "endpoint"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType, iter_fields
 from sources.common.registry import SourceRegistry
 from sources.common.scrub import NOT_SENSITIVE_WORDS, name_parts
@@ -88,7 +88,7 @@ def check(ctx: CheckContext) -> None:
             ctx.fail(
                 "fixtures for every schema get_schemas lists",
                 f"schema {name!r} has no [endpoints.{name}] in {sut.manifest.path}",
-                f"record it (python -m harness.record {sut.source_type}) and add it to the manifest",
+                f"record it (python -m harness record {sut.source_type}) and add it to the manifest",
             )
     for name in sut.manifest.endpoints:
         if name not in schemas:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from harness.checks._common import canonical, row_key, show_key
-from harness.context import CheckContext, listing
-from harness.records import ResumeRecord, RunSpec
+from harness.checks.context import CheckContext, listing
+from harness.runs.records import ResumeRecord, RunSpec
 
 ID = "resume.every_checkpoint"
 LEVEL = "endpoint"

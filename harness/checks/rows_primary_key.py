@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks._common import row_key, show_key
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
 
 ID = "rows.primary_key"
 LEVEL = "endpoint"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from harness.checks._common import row_key, show_key
-from harness.context import CheckContext
-from harness.records import RunSpec
-from harness.values import parseable
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
+from harness.runs.watermark_values import parseable
 
 ID = "rows.shape"
 LEVEL = "endpoint"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from harness.checks._common import field_type, row_key, show_key
-from harness.context import CheckContext
-from harness.records import RunRecord, RunSpec
-from harness.targets import EndpointUnderTest
-from harness.values import sort_value
+from harness.checks.context import CheckContext
+from harness.runs.records import RunRecord, RunSpec
+from harness.runs.targets import EndpointUnderTest
+from harness.runs.watermark_values import sort_value
 
 ID = "sort.honest"
 LEVEL = "endpoint"

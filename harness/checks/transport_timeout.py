@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.context import CheckContext
-from harness.records import RunRecord, RunSpec
+from harness.checks.context import CheckContext
+from harness.runs.records import RunRecord, RunSpec
 
 ID = "transport.timeout"
 LEVEL = "endpoint"

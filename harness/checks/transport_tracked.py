@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from harness.context import CheckContext
-from harness.records import RunSpec
+from harness.checks.context import CheckContext
 from harness.replay.matching import request_key
+from harness.runs.records import RunSpec
 from sources.common.scrub import scrub_url
 
 ID = "transport.tracked"

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from harness.checks._common import need_scenario, row_key, show_key
-from harness.context import CheckContext
-from harness.records import RunSpec
-from harness.targets import EndpointUnderTest
+from harness.checks.context import CheckContext
+from harness.runs.records import RunSpec
+from harness.runs.targets import EndpointUnderTest
 
 ID = "webhook.merge"
 LEVEL = "endpoint"
@@ -50,7 +50,7 @@ def check(ctx: CheckContext) -> None:
         ctx.fail(
             "a full scenario with rows to build webhook rows from",
             f"the full sync of {ctx.endpoint.name!r} yielded no rows",
-            f"record the full scenario over a dataset with rows (python -m harness.record {ctx.source_type})",
+            f"record the full scenario over a dataset with rows (python -m harness record {ctx.source_type})",
         )
     candidates = [row for row in full.rows if row_key(row, keys) not in pulled_again]
     field = _editable_field(full.rows[0], reserved)

@@ -8,10 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.driver import FIXTURES_ROOT, REPO_ROOT, make_inputs, open_response
+from harness.fixtures.manifest import ManifestError, load_manifest
 from harness.inventory.analyze import analyze_package
 from harness.inventory.model import CodeFacts, EndpointInfo, SourceEntry, Tracking
-from harness.manifest import ManifestError, load_manifest
+from harness.paths import FIXTURES_ROOT, REPO_ROOT
+from harness.runs.sync_driver import make_inputs, open_response
 from sources.common.base import BaseSource, ResumableSource, SimpleSource, WebhookSource
 from sources.common.errors import SourceError
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.driver import REPO_ROOT
 from harness.inventory.check import consistency_problems, unified_diff, without_conformance
 from harness.inventory.collect import InventoryError, collect
 from harness.inventory.matrix import ResultsError, build_matrix, load_outcomes
 from harness.inventory.render import render_json, render_markdown
+from harness.paths import REPO_ROOT
 
 DEFAULT_OUTPUT = REPO_ROOT / "SOURCES.md"
 

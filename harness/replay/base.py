@@ -3,7 +3,7 @@
 A backend loads one or more HAR files, is started around a run and stopped after it, and exposes what the
 run did on the wire: every request in order (`wire_log`), those no recorded entry matched (`unmatched`), the
 recorded entries nobody asked for (`unconsumed`), and the faults it injected. Checks never use a backend
-directly; `harness.run` drives one and turns its logs into an immutable `RunRecord`.
+directly; `harness.runs.engine` drives one and turns its logs into an immutable `RunRecord`.
 
 Matching rules (`harness.replay.matching`): method + URL path exact, query and body exact but order-insensitive.
 Each entry is served at most once; identical requests recorded N times are served N times in recorded order.
@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from harness.har import Har, HarEntry
+from harness.fixtures.har import Har, HarEntry
 from harness.replay.faults import Fault
 from harness.replay.matching import RequestKey
 

@@ -12,7 +12,7 @@ from typing import Any
 import requests
 import responses
 
-from harness.har import Har, HarEntry
+from harness.fixtures.har import Har, HarEntry
 from harness.replay.base import (
     LoopGuardTripped,
     ProbeCaptured,

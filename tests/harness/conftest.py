@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # the acme_vendor helper package
 from acme_vendor.corpus import build_root, registered
 from acme_vendor.dataset import AcmeData
 
-from harness import api
+from harness.suite import api
 from sources.common.redis_client import set_redis_client
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.checks import CHECKS
-from harness.driver import REPO_ROOT
-from harness.manifest import SCENARIO_NAMES
+from harness.fixtures.manifest import SCENARIO_NAMES
+from harness.paths import REPO_ROOT
 
 
 @pytest.mark.parametrize("check_id", list(CHECKS))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.egress import EgressBlocked, egress_guard, infrastructure_hosts, is_loopback
+from harness.replay.egress import EgressBlocked, egress_guard, infrastructure_hosts, is_loopback
 
 HERE = (str(Path(__file__).parent),)
 

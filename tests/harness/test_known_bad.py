@@ -9,8 +9,8 @@ import pytest
 from acme_vendor.corpus import GOOD
 from acme_vendor.known_bad import KNOWN_BAD, KnownBad
 
-from harness.api import list_cases, run_check
 from harness.checks import CHECKS
+from harness.suite.api import list_cases, run_check
 
 
 @pytest.mark.parametrize("bad", KNOWN_BAD, ids=lambda bad: f"{bad.source_type}-{bad.check}")

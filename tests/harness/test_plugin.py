@@ -11,7 +11,7 @@ import pytest
 from acme_vendor.corpus import GOOD
 from acme_vendor.source import AcmeSource, constant
 
-from harness.driver import REPO_ROOT
+from harness.paths import REPO_ROOT
 from sources.common.registry import SourceRegistry
 
 
@@ -80,7 +80,7 @@ def test_a_registered_source_without_fixtures_fails_saying_what_to_record(
 
     assert code == 1
     message = results["acme_unrecorded"]["-"]["fixtures"]["message"]
-    assert "python -m harness.record acme_unrecorded" in message
+    assert "python -m harness record acme_unrecorded" in message
     assert "manifest.toml" in message
     assert "acme_unrecorded/-/fixtures" in output
 
@@ -96,7 +96,7 @@ def test_an_unknown_source_is_a_one_line_usage_error(
 
 
 def test_a_connector_that_does_not_import_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from harness import plugin
+    from harness.suite import plugin
 
     def broken(name: str) -> None:
         raise SyntaxError("invalid syntax (source.py, line 12)")

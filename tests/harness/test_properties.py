@@ -11,7 +11,7 @@ from acme_vendor.known_bad import KNOWN_BAD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.suite import Case, Suite
+from harness.suite.suite import Case, Suite
 
 
 @st.composite

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.har import HarEntry, HarRequest, HarResponse, read_har, write_har
+from harness.fixtures.har import HarEntry, HarRequest, HarResponse, read_har, write_har
 from harness.replay.base import LoopGuardTripped, ProbeCaptured, ReplayMode, UnmatchedRequest, WouldHang
 from harness.replay.faults import rate_limit, server_error, stall
 from harness.replay.inprocess import InProcessReplay

@@ -9,12 +9,12 @@ import pytest
 from acme_vendor.corpus import GOOD, copy_fixtures
 from acme_vendor.source import AcmeSource, constant
 
-from harness import run
-from harness.api import run_check
-from harness.records import RunSpec
 from harness.replay.faults import rate_limit
-from harness.run import RunCache
-from harness.suite import Suite
+from harness.runs import engine as run
+from harness.runs.engine import RunCache
+from harness.runs.records import RunSpec
+from harness.suite.api import run_check
+from harness.suite.suite import Suite
 from sources.common.registry import SourceRegistry
 
 

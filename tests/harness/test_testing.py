@@ -11,8 +11,8 @@ import pytest
 import requests
 import responses
 
-from harness.har import HarEntry, HarRequest, HarResponse, write_har
-from harness.record import SimulatedResponse
+from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
+from harness.recording.recorder import SimulatedResponse
 from harness.testing import crash_while_handling, recorded_bodies, serve_har_file, serve_simulator
 
 ANY_ACME_URL = re.compile(r"https://api\.acme\.example/.*")

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.failure import CheckFailure
+from harness.checks.failure import CheckFailure
 from harness.replay.base import WireRequest
 from harness.replay.matching import request_key
-from harness.values import carries_value, parseable, shifted, sort_value
+from harness.runs.watermark_values import carries_value, parseable, shifted, sort_value
 
 WATERMARK = "2024-03-01T12:30:00Z"
 INSTANT = dt.datetime(2024, 3, 1, 12, 30, tzinfo=dt.UTC)

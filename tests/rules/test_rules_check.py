@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.rules_check import check_paths, check_pragma, known_rule_ids, main
+from harness.gate.pragmas import check_paths, check_pragma, known_rule_ids, main
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWN = frozenset({"warehouse-http-transport", "warehouse-raw-transport"})
@@ -123,7 +123,7 @@ def test_main_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_runs_as_a_module_over_the_real_sources() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "harness.rules_check", "sources/"],
+        [sys.executable, "-m", "harness.gate.pragmas", "sources/"],
         cwd=REPO,
         capture_output=True,
         text=True,

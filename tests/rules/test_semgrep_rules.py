@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.rules_check import check_pragma, known_rule_ids
+from harness.gate.pragmas import check_pragma, known_rule_ids
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
@@ -98,7 +98,7 @@ PLACEMENTS = {
     "harness/{stem}.py": False,
 }
 
-# The pragma format `python -m harness.rules_check` demands must be one semgrep honours, for the named rule only.
+# The pragma format `python -m harness pragmas` demands must be one semgrep honours, for the named rule only.
 PRAGMA_REASON = "the vendor's metrics API is gRPC only"
 PRAGMA_MODULE = """import grpc
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.har import HarEntry, HarRequest, HarResponse, write_har
-from harness.secret_scan import main, scan
+from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
+from harness.fixtures.secret_scan import main, scan
 
 CREATOR = {"name": "test", "version": "1"}
 

@@ -10,8 +10,8 @@ import pytest
 import responses
 
 from harness import testing
-from harness.driver import FIXTURES_ROOT
-from harness.record import Simulator, load_simulator_module
+from harness.paths import FIXTURES_ROOT
+from harness.recording.recorder import Simulator, load_simulator_module
 from harness.testing import HarServer, serve_har_file, serve_simulator
 
 FIXTURES = FIXTURES_ROOT / "chargebee"

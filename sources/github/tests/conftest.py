@@ -12,7 +12,7 @@ import responses
 
 import sources  # noqa: F401  (registers every source)
 from harness import testing
-from harness.record import Simulator, load_simulator_module
+from harness.recording.recorder import Simulator, load_simulator_module
 from harness.testing import HarServer, serve_har_file, serve_simulator
 from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs

@@ -11,8 +11,8 @@ import pytest
 import requests
 import responses
 
-from harness.driver import open_response
 from harness.pipeline import read_table, run
+from harness.runs.sync_driver import open_response
 from harness.testing import crash_while_handling
 from sources.common import events
 from sources.common.errors import ResumableStateError

@@ -13,9 +13,9 @@ import pytest
 import requests
 import responses
 
-from harness.driver import open_response
-from harness.manifest import load_manifest
+from harness.fixtures.manifest import load_manifest
 from harness.pipeline import read_table, run
+from harness.runs.sync_driver import open_response
 from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError

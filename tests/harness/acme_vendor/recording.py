@@ -7,7 +7,7 @@ from typing import Any
 
 from acme_vendor.dataset import AcmeData
 from acme_vendor.simulator import TOKEN, simulator
-from harness.record import Recorder
+from harness.recording.recorder import Recorder
 
 COMMENT = "simulated Acme Helpdesk API (tests/harness/acme_vendor/simulator.py)"
 

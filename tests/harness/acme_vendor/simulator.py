@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import requests
 
 from acme_vendor.dataset import AcmeData, parse
-from harness.record import SimulatedResponse
+from harness.recording.recorder import SimulatedResponse
 
 BASE_URL = "https://api.acme-helpdesk.test/v1"
 TOKEN = "fake-acme-token-0001"

@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NoReturn
 
-from harness.failure import CheckFailure
-from harness.records import ChainRecord, ResumeRecord, RunRecord, RunSpec
-from harness.run import RunCache
-from harness.targets import EndpointUnderTest, SourceUnderTest
+from harness.checks.failure import CheckFailure
+from harness.runs.engine import RunCache
+from harness.runs.records import ChainRecord, ResumeRecord, RunRecord, RunSpec
+from harness.runs.targets import EndpointUnderTest, SourceUnderTest
 
 MAX_LISTED = 5
 
@@ -107,7 +107,7 @@ class CheckContext:
                 "every recorded request to be made again (replay is strict)",
                 f"{what}: {len(missed)} recorded request(s) never requested: {listing(missed, 3)}",
                 "fetch every page until the API says there are no more; if the fixture is stale, re-record it "
-                f"(python -m harness.record {self.source_type})",
+                f"(python -m harness record {self.source_type})",
             )
 
     def _fail_unmatched(self, record: RunRecord, what: str) -> NoReturn:
@@ -133,7 +133,7 @@ class CheckContext:
             "only requests the fixture recorded (strict replay)",
             f"{what}: {request.key.describe()}{origin} matches no recorded request; closest recorded: {closest}",
             "if this request is intended, re-record the fixtures "
-            f"(python -m harness.record {self.source_type}); otherwise send what the recording sent",
+            f"(python -m harness record {self.source_type}); otherwise send what the recording sent",
         )
 
     # -- helpers ------------------------------------------------------------------------------------------------

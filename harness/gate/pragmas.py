@@ -1,6 +1,6 @@
 """Check the `# nosemgrep` pragmas in sources: each one names the rule it silences and says why.
 
-    python -m harness.rules_check [PATH ...]    # default: sources/; exit 1 and one line per problem
+    python -m harness pragmas [PATH ...]    # default: sources/; exit 1 and one line per problem
 
 The accepted form is `# nosemgrep: warehouse-http-transport — <reason>` (several rule ids separated by
 commas; `--` also separates the reason). Semgrep reads pragmas from comments but cannot match comments
@@ -18,7 +18,8 @@ import tokenize
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+from harness.paths import RULES_DIR
+
 FORMAT = "`# nosemgrep: <rule-id> — <reason>`"
 
 _PRAGMA = re.compile(r"\bnosem(?:grep)?\b(?P<rest>.*)", re.IGNORECASE)
@@ -111,7 +112,7 @@ def check_paths(paths: Iterable[Path], known_ids: frozenset[str]) -> list[Proble
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.rules_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m harness pragmas", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("sources")])
     parser.add_argument("--rules-dir", type=Path, default=RULES_DIR, help="where the rule ids are read from")
     args = parser.parse_args(argv)

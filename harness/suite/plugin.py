@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from harness.driver import REPO_ROOT
+from harness.paths import REPO_ROOT
 from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
-from harness.suite import Case, Suite, Verdict
+from harness.suite.suite import Case, Suite, Verdict
 from sources.common.registry import SourceRegistry
 
 DEFAULT_RESULTS = REPO_ROOT / "out" / "conformance-results.json"

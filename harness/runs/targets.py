@@ -13,14 +13,11 @@ import inspect
 from pathlib import Path
 from typing import Any
 
-from harness.driver import get_source
-from harness.manifest import MANIFEST_NAME, EndpointFixtures, Manifest, ManifestError, Scenario, load_manifest
+from harness.fixtures.manifest import MANIFEST_NAME, EndpointFixtures, Manifest, ManifestError, Scenario, load_manifest
+from harness.runs.sync_driver import get_source
 from sources.common.base import BaseSource, ResumableSource, SourceSchema, WebhookSource
 from sources.common.errors import SourceError
 from sources.common.scrub import is_sensitive_name
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCES_DIR = REPO_ROOT / "sources"
 
 
 class FixtureProblem(Exception):
@@ -30,7 +27,7 @@ class FixtureProblem(Exception):
 def record_hint(source_type: str, fixtures_root: Path) -> str:
     directory = fixtures_root / source_type
     return (
-        f"write a simulator in {directory}/simulator.py, record with `python -m harness.record {source_type}` "
+        f"write a simulator in {directory}/simulator.py, record with `python -m harness record {source_type}` "
         f"and describe the scenarios in {directory / MANIFEST_NAME}"
     )
 

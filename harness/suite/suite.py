@@ -1,6 +1,6 @@
 """The conformance suite as data: which (source, endpoint, check) cases exist, and running one to a verdict.
 
-Shared by the pytest plugin (`harness/plugin.py`) and the programmatic API (`harness/api.py`).
+Shared by the pytest plugin (`harness/suite/plugin.py`) and the programmatic API (`harness/suite/api.py`).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Literal
 
 from harness.checks import CHECKS, ENDPOINT_CHECKS, SOURCE_CHECKS, applies, get_check
-from harness.context import CheckContext
-from harness.driver import FIXTURES_ROOT
-from harness.failure import CheckFailure
-from harness.har import HarError
-from harness.manifest import ManifestError
-from harness.run import RunCache, profile
-from harness.targets import EndpointUnderTest, FixtureProblem, SourceUnderTest, load_source
+from harness.checks.context import CheckContext
+from harness.checks.failure import CheckFailure
+from harness.fixtures.har import HarError
+from harness.fixtures.manifest import ManifestError
+from harness.paths import FIXTURES_ROOT
+from harness.runs.engine import RunCache, profile
+from harness.runs.targets import EndpointUnderTest, FixtureProblem, SourceUnderTest, load_source
 from sources.common.registry import SourceRegistry
 
 FIXTURES_CHECK = "fixtures"

@@ -5,7 +5,7 @@ A simulator is a function from the request the connector sent to the response th
 simulator, and writes what crossed the wire as HAR 1.2 with credentials redacted. It refuses to write a
 fixture in which a fake credential would appear in a response.
 
-    python -m harness.record github      # runs fixtures/github/simulator.py: record_all(recorder)
+    python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from typing import Any
 import requests
 import responses
 
-from harness.driver import FIXTURES_ROOT, get_source, job_scope, make_inputs, open_response
-from harness.har import HarEntry, HarRequest, HarResponse, write_har
-from harness.manifest import Scenario
+from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
+from harness.fixtures.manifest import Scenario
+from harness.paths import FIXTURES_ROOT
+from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
 from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
 
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
@@ -173,7 +174,7 @@ def load_simulator_module(source_type: str) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m harness.record SOURCE", file=sys.stderr)
+        print("usage: python -m harness record SOURCE", file=sys.stderr)
         return 2
     import sources  # noqa: F401  (registers every connector)
 

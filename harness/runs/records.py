@@ -6,11 +6,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from harness.egress import EgressAttempt
-from harness.har import HarEntry
+from harness.fixtures.har import HarEntry
 from harness.replay.base import Unmatched, WireRequest
+from harness.replay.egress import EgressAttempt
 from harness.replay.faults import Fault
-from harness.targets import ResponseProfile
+from harness.runs.targets import ResponseProfile
 from sources.common.http import RequestRecord
 from sources.common.rest_source import PageCapHit
 from sources.common.typings import SourceInputs

@@ -33,10 +33,13 @@ import structlog
 import structlog.testing
 
 from harness import pipeline
-from harness.driver import job_scope, make_inputs, open_response
-from harness.egress import egress_guard
-from harness.har import read_har
-from harness.records import (
+from harness.fixtures.har import read_har
+from harness.replay import make_backend
+from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun
+from harness.replay.egress import egress_guard
+from harness.replay.faults import Fault
+from harness.replay.inprocess import relative_path
+from harness.runs.records import (
     BatchRecord,
     ChainRecord,
     CredentialCall,
@@ -48,11 +51,8 @@ from harness.records import (
     SavedState,
     TableSnapshot,
 )
-from harness.replay import make_backend
-from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun
-from harness.replay.faults import Fault
-from harness.replay.inprocess import relative_path
-from harness.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
+from harness.runs.sync_driver import job_scope, make_inputs, open_response
+from harness.runs.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.http import RequestRecord

@@ -16,13 +16,40 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for the conformance run")
     inventory = commands.add_parser("inventory", help="write SOURCES.md from the registry and the code")
     add_inventory_arguments(inventory)
+    for name, help_text in DELEGATED.items():
+        commands.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
+# Commands with their own argument parsing; everything after the command name goes to them unchanged.
+DELEGATED = {
+    "record": "record a source's HAR fixtures from its vendor simulator",
+    "secret-scan": "scan fixtures/ for credentials",
+    "pragmas": "check the # nosemgrep pragmas under sources/",
+}
+
+
+def run_delegated(command: str, rest: list[str]) -> int:
+    if command == "record":
+        from harness.recording.recorder import main as record_main
+
+        return record_main(rest)
+    if command == "secret-scan":
+        from harness.fixtures.secret_scan import main as scan_main
+
+        return scan_main(rest)
+    from harness.gate.pragmas import main as pragmas_main
+
+    return pragmas_main(rest)
+
+
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
+    argv = list(argv)
+    if argv and argv[0] in DELEGATED:
+        return run_delegated(argv[0], argv[1:])
+    args = build_parser().parse_args(argv)
     if args.command == "gate":
-        from harness.gate import run_gate
+        from harness.gate.steps import run_gate
 
         return run_gate(args.source, args.pytest_args)
     if args.command == "inventory":

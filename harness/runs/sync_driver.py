@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.manifest import Scenario
+from harness.fixtures.manifest import Scenario
 from sources.common.base import BaseSource, ResumableSource, SimpleSource
 from sources.common.http import job_context
 from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs, SourceResponse
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES_ROOT = REPO_ROOT / "fixtures"
 DEFAULT_TEAM_ID = 1
 DEFAULT_JOB_ID = "job-0001"
 

@@ -1,6 +1,6 @@
 """Run conformance checks from Python: one check on one (source, endpoint), or every case of some sources.
 
-from harness.api import run_check
+from harness.suite.api import run_check
 verdict = run_check("github", "issues", "resume.every_checkpoint")
 assert verdict.passed, verdict.message
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.run import RunCache
-from harness.suite import Case, Suite, Verdict
+from harness.runs.engine import RunCache
+from harness.suite.suite import Case, Suite, Verdict
 
 __all__ = ["Case", "Suite", "Verdict", "forget", "list_cases", "run_all", "run_check"]
 

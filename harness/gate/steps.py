@@ -13,12 +13,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from harness.paths import REPO_ROOT
+
 RESULTS_PATH = REPO_ROOT / "out" / "conformance-results.json"
 SEMGREP_FLAGS = ("--metrics=off", "--disable-version-check", "--quiet")
 
@@ -59,8 +59,8 @@ def plan(sources: Sequence[str], pytest_args: Sequence[str]) -> list[Step]:
         Step("ruff format", (python, "-m", "ruff", "format", "--check", ".")),
         Step("semgrep rule tests", (semgrep, "test", "--quiet", "rules/")),  # takes neither metrics flag
         Step("semgrep scan", (semgrep, "scan", "--config", "rules/", "--error", *SEMGREP_FLAGS, "sources/")),
-        Step("nosemgrep pragmas", (python, "-m", "harness.rules_check", "sources/")),
-        Step("fixture secret scan", (python, "-m", "harness.secret_scan", "fixtures/")),
+        Step("nosemgrep pragmas", (python, "-m", "harness.gate.pragmas", "sources/")),
+        Step("fixture secret scan", (python, "-m", "harness.fixtures.secret_scan", "fixtures/")),
         Step(
             "conformance",
             (python, "-m", "pytest", "harness", "-q", "--results", str(RESULTS_PATH), *selection, *pytest_args),
