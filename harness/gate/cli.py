@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from harness.gate.command import add_gate_arguments, add_merge_arguments
 from harness.inventory.command import add_arguments as add_inventory_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m harness", description="Warehouse source conformance tools.")
     commands = parser.add_subparsers(dest="command", required=True)
-    gate = commands.add_parser("gate", help="lint, rules, conformance and inventory drift, in one pass")
-    gate.add_argument("--source", action="append", default=[], help="check only this source (repeatable)")
-    gate.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for the conformance run")
+    gate = commands.add_parser("gate", help="lint, rules, secret scan, conformance and SOURCES.md drift, in one pass")
+    add_gate_arguments(gate)
+    merge = commands.add_parser("gate-merge", help="combine the outputs of sharded gate runs into one")
+    add_merge_arguments(merge)
     inventory = commands.add_parser("inventory", help="write SOURCES.md from the registry and the code")
     add_inventory_arguments(inventory)
     for name, help_text in DELEGATED.items():
@@ -49,9 +51,13 @@ def main(argv: Sequence[str]) -> int:
         return run_delegated(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "gate":
-        from harness.gate.steps import run_gate
+        from harness.gate.command import run_gate
 
-        return run_gate(args.source, args.pytest_args)
+        return run_gate(args)
+    if args.command == "gate-merge":
+        from harness.gate.command import run_merge
+
+        return run_merge(args)
     if args.command == "inventory":
         from harness.inventory.command import run as run_inventory
 

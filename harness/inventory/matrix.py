@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 OUTCOME_ICON = {"pass": "✅", "fail": "❌", "bypass": "⏭"}
+# Outcomes listed one case per line under the matrix, with the title of their list.
+LISTED_TITLES = {"bypass": "Bypassed checks", "fail": "Failing checks"}
 # The harness writes `passed` / `failed` / `bypassed`; the short forms are accepted too.
 _STATUS = {"passed": "pass", "failed": "fail", "bypassed": "bypass", **{key: key for key in OUTCOME_ICON}}
 
