@@ -76,13 +76,14 @@ def from_changes(paths: Iterable[str], owners: Mapping[str, str], base: str) -> 
     by_dir: dict[str, list[str]] = {}
     for source, directory in owners.items():
         by_dir.setdefault(directory, []).append(source)
+    paths = list(paths)
+    rules_changed = any(path.startswith("rules/") for path in paths)
+    shared = next((path for path in paths if path.startswith(SHARED_PREFIXES)), None)
+    if shared is not None:
+        selection = everything(registered, f"{shared} changed (shared by every source)")
+        return dataclasses.replace(selection, rules_changed=rules_changed)
     reasons: dict[str, str] = {}
-    rules_changed = False
     for path in paths:
-        rules_changed = rules_changed or path.startswith("rules/")
-        if path.startswith(SHARED_PREFIXES):
-            selection = everything(registered, f"{path} changed (shared by every source)")
-            return dataclasses.replace(selection, rules_changed=rules_changed or selection.rules_changed)
         parts = PurePosixPath(path).parts
         if len(parts) >= 3 and parts[0] == "sources":
             for source in by_dir.get(parts[1], []):

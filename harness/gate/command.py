@@ -16,9 +16,11 @@ from rich.console import Console
 
 from harness.gate import affected
 from harness.gate.affected import SelectionError
+from harness.gate.findings import from_conformance
 from harness.gate.report import GateReport, merge
 from harness.gate.shards import ShardError, parse_shard, shard_of
 from harness.gate.steps import (
+    CONFORMANCE,
     DEFAULT_OUT,
     RESULTS_NAME,
     GateEnvironmentError,
@@ -117,7 +119,11 @@ def run_gate(args: argparse.Namespace) -> int:
         "description": selection.description,
         "shard": shard,
     }
-    report = GateReport(record, outcomes, load_results(results_path), owners)
+    results = load_results(results_path)
+    for outcome in outcomes:
+        if outcome.name == CONFORMANCE:
+            outcome.findings = list(from_conformance(results, owners, REPO_ROOT))
+    report = GateReport(record, outcomes, results, owners)
     return finish(report, console, options.out)
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 _ORIGIN = re.compile(r"\b(?P<path>sources/[\w./-]+\.py):(?P<line>\d+)")
 _PATH_LINE = re.compile(r"^(?P<path>[\w./-]+\.\w+)(?::(?P<line>\d+))?:\s+(?P<message>.+)$")
-_REFORMAT = re.compile(r"^Would reformat: (?P<path>\S+)$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,13 +54,11 @@ def from_ruff_json(text: str, root: Path) -> list[Finding]:
 
 
 def from_ruff_format(text: str, root: Path) -> list[Finding]:
-    found = []
-    for line in text.splitlines():
-        match = _REFORMAT.match(line.strip())
-        if match:
-            path = relative(match["path"], root)
-            found.append(Finding("ruff-format", "format", "not formatted: run `ruff format`", path))
-    return found
+    """`ruff format --check --output-format json`: one finding per file that is not formatted."""
+    return [
+        dataclasses.replace(finding, tool="ruff-format", rule="format", message="not formatted: run `ruff format`")
+        for finding in from_ruff_json(text, root)
+    ]
 
 
 def from_semgrep_json(text: str, root: Path) -> list[Finding]:

@@ -33,6 +33,7 @@ from harness.paths import REPO_ROOT
 
 DEFAULT_OUT = REPO_ROOT / "out" / "gate"
 RESULTS_NAME = "conformance-results.json"
+CONFORMANCE = "conformance"
 SEMGREP_FLAGS = ("--metrics=off", "--disable-version-check", "--quiet")
 OUTPUT_TAIL = 60  # lines of a failed stage's output kept in the report
 
@@ -96,7 +97,11 @@ def plan(selection: Selection, owners: dict[str, str], sources: Sequence[str], o
         scan_targets = ["sources/"] if selection.everything else folders
         steps += [
             Step("ruff lint", (python, "-m", "ruff", "check", "--output-format", "json", "."), parse.from_ruff_json),
-            Step("ruff format", (python, "-m", "ruff", "format", "--check", "."), parse.from_ruff_format),
+            Step(
+                "ruff format",
+                (python, "-m", "ruff", "format", "--check", "--output-format", "json", "."),
+                parse.from_ruff_format,
+            ),
             Step(
                 "semgrep rule tests",
                 (semgrep, "test", "--quiet", "rules/"),  # takes neither metrics flag
@@ -104,7 +109,7 @@ def plan(selection: Selection, owners: dict[str, str], sources: Sequence[str], o
             ),
             Step(
                 "semgrep scan",
-                (semgrep, "scan", "--config", "rules/", "--json", *SEMGREP_FLAGS, *scan_targets),
+                (semgrep, "scan", "--config", "rules/", "--error", "--json", *SEMGREP_FLAGS, *scan_targets),
                 parse.from_semgrep_json,
                 skip_reason="" if scan_targets else "no source selected",
             ),
@@ -125,7 +130,7 @@ def plan(selection: Selection, owners: dict[str, str], sources: Sequence[str], o
     selected = [arg for source in sources for arg in ("--source", source)]
     steps.append(
         Step(
-            "conformance",
+            CONFORMANCE,
             (
                 python,
                 "-m",
