@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,39 @@ def test_the_recorder_refuses_a_scenario_that_stops_while_a_page_is_offered_unle
         "tickets", "full", simulator(data), incremental_field="updated_at", truncated="only the first page, on purpose"
     )
     assert written.is_file()
+
+
+# -- the check, end to end -------------------------------------------------------------------------------------------
+def test_a_recording_whose_rows_do_not_add_up_to_the_vendors_total_fails(tmp_path: Path) -> None:
+    from harness.paths import FIXTURES_ROOT
+    from harness.suite.api import run_check
+
+    shutil.copytree(FIXTURES_ROOT / "typeform", tmp_path / "typeform")
+    har = tmp_path / "typeform" / "forms" / "full.har"
+    document = json.loads(har.read_text())
+    content = document["log"]["entries"][-1]["response"]["content"]
+    body = json.loads(content["text"])
+    body["items"] = body["items"][:-1]
+    content["text"] = json.dumps(body)
+    har.write_text(json.dumps(document))
+
+    verdict = run_check("typeform", "forms", "pagination.follows_vendor", fixtures_root=tmp_path)
+
+    assert verdict.status == "failed"
+    assert "states a total of 47 rows; its pages carried 46" in (verdict.message or "")
+    assert "the recording scenario 'full' (forms/full.har)" in (verdict.message or "")
+
+
+def test_an_endpoint_without_a_declared_contract_fails_naming_the_table(acme_root: Path, tmp_path: Path) -> None:
+    from acme_vendor.corpus import GOOD
+
+    from harness.suite.api import run_check
+
+    shutil.copytree(acme_root / GOOD, tmp_path / GOOD)
+    manifest = tmp_path / GOOD / "manifest.toml"
+    manifest.write_text(manifest.read_text().replace('[endpoints.agents.pagination]\nstyle = "link-header"\n', ""))
+
+    verdict = run_check(GOOD, "agents", "pagination.follows_vendor", fixtures_root=tmp_path)
+
+    assert verdict.status == "failed"
+    assert f"{manifest} has no [endpoints.agents.pagination]" in (verdict.message or "")
