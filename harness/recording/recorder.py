@@ -3,7 +3,9 @@
 A simulator is a function from the request the connector sent to the response the vendor would give
 (`SimulatedResponse`). The recorder intercepts the connector's HTTP in-process (`responses`), asks the
 simulator, and writes what crossed the wire as HAR 1.2 with credentials redacted. It refuses to write a
-fixture in which a fake credential would appear in a response.
+fixture in which a fake credential would appear in a response, a scenario whose last response still offers a next
+page by the endpoint's pagination contract (unless the manifest declares the scenario `truncated` with a reason),
+and a sync that does not end (more than MAX_REQUESTS requests, or MAX_IDLE_BATCHES batches without a request).
 
     python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
@@ -15,7 +17,7 @@ import importlib.util
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,9 @@ import requests
 import responses
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
-from harness.fixtures.manifest import Scenario
+from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
+from harness.fixtures.pagination import Call, PaginationContract
+from harness.fixtures.pagination_walk import unfollowed_last_offer
 from harness.paths import FIXTURES_ROOT
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
 from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
@@ -31,10 +35,16 @@ from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
 RECORDER_NAME = "warehouse-conformance-recorder"
 RECORDER_VERSION = "1"
+MAX_REQUESTS = 1000
+MAX_IDLE_BATCHES = 1000
 
 
 class RecordingError(RuntimeError):
     pass
+
+
+class _Runaway(BaseException):
+    """Ends a recording that does not end; a BaseException so that a source's `except Exception` cannot hide it."""
 
 
 @dataclasses.dataclass
@@ -65,18 +75,37 @@ def _request_body(request: requests.PreparedRequest) -> str | None:
 class Recorder:
     """Records one source's fixtures into `fixtures/<source>/`."""
 
-    def __init__(self, source_type: str, config: dict[str, Any], comment: str, out_dir: Path | None = None):
+    def __init__(
+        self,
+        source_type: str,
+        config: dict[str, Any],
+        comment: str,
+        out_dir: Path | None = None,
+        pagination: Mapping[str, PaginationContract] | None = None,
+    ):
         self.source = get_source(source_type)
         self.config_payload = config
         self.config = self.source.parse_config(config)
         self.out_dir = out_dir or FIXTURES_ROOT / source_type
         self.creator = {"name": RECORDER_NAME, "version": RECORDER_VERSION, "comment": comment}
         self.secrets = {str(config[key]) for key in self.source.sensitive_keys if config.get(key)}
+        # The vendor's contracts and the truncated scenarios, from the manifest beside the fixtures unless given.
+        declared, self.truncated = load_pagination(self.out_dir / MANIFEST_NAME)
+        self.pagination = dict(declared if pagination is None else pagination)
 
-    def _capture(self, simulator: Simulator, work: Callable[[], Any], har_path: Path) -> Path:
+    def _capture(
+        self,
+        simulator: Simulator,
+        work: Callable[[], Any],
+        har_path: Path,
+        verify: Callable[[list[HarEntry]], None] | None = None,
+    ) -> Path:
         entries: list[HarEntry] = []
+        self._live_entries = entries
 
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+            if len(entries) >= MAX_REQUESTS:
+                raise _Runaway(f"{har_path}: the sync did not end: {MAX_REQUESTS} requests, the last {request.url}")
             simulated = simulator(request)
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
@@ -84,9 +113,14 @@ class Recorder:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
-            work()
+            try:
+                work()
+            except _Runaway as exc:
+                raise RecordingError(str(exc)) from None
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
+        if verify is not None:
+            verify(entries)
         write_har(har_path, entries, self.creator)
         return har_path
 
@@ -128,22 +162,44 @@ class Recorder:
         incremental_field: str | None = None,
         last_value: Any = None,
         earliest_value: Any = None,
+        truncated: str | None = None,
     ) -> Path:
-        """Run one full sync of `endpoint` against the simulator; write `<endpoint>/<scenario>.har`."""
+        """Run one full sync of `endpoint` against the simulator; write `<endpoint>/<scenario>.har`.
+
+        `truncated` (or `truncated = "reason"` in the manifest) allows the last response to offer a next page."""
         har_path = self.out_dir / endpoint / f"{scenario}.har"
         spec = Scenario(scenario, endpoint, har_path, incremental_field, last_value, earliest_value)
         inputs = make_inputs(self.source, self.config, endpoint, spec, job_id=f"record-{endpoint}-{scenario}")
+        reason = truncated or self.truncated.get((endpoint, scenario))
+        contract = self.pagination.get(endpoint)
 
         def work() -> None:
             with job_scope(self.source, inputs):
                 response = open_response(self.source, self.config, inputs)
+                idle, requests_seen = 0, -1
                 for _ in response.items():
-                    pass
+                    idle = idle + 1 if len(self._live_entries) == requests_seen else 0
+                    requests_seen = len(self._live_entries)
+                    if idle >= MAX_IDLE_BATCHES:
+                        raise _Runaway(
+                            f"{har_path}: the sync did not end: {idle} batches yielded without a request after "
+                            f"request #{requests_seen}"
+                        )
             manager_factory = getattr(self.source, "get_resumable_source_manager", None)
             if manager_factory is not None:
                 manager_factory(inputs).clear_state()
 
-        return self._capture(simulator, work, har_path)
+        def verify(entries: list[HarEntry]) -> None:
+            if contract is None or reason is not None:
+                return
+            finding = unfollowed_last_offer(contract, [Call.of_entry(entry) for entry in entries])
+            if finding is not None:
+                raise RecordingError(
+                    f"{har_path}: refusing to write a scenario that ends while the vendor offers more: {finding.text}. "
+                    f'If that is intended, declare it in the manifest: truncated = "<why>"'
+                )
+
+        return self._capture(simulator, work, har_path, verify)
 
     def record_credentials(self, simulator: Simulator, schema_names: list[str]) -> Path:
         """Record `validate_credentials` at create (no schema) and for each named schema."""

@@ -1,5 +1,6 @@
 """Every check is proven to fail: each known-bad Acme source is failed by the intended check with the intended
-message, and the good Acme source passes every check the suite collects for it."""
+message — on the good source's recording AND on fixtures recorded through its own bug (where the recorder may
+refuse to record instead) — and the good Acme source passes every check the suite collects for it."""
 
 from __future__ import annotations
 
@@ -12,23 +13,58 @@ from acme_vendor.known_bad import KNOWN_BAD, KnownBad
 from harness.checks import CHECKS
 from harness.suite.api import list_cases, run_check
 
+RecordedEachWay = tuple[Path, Path, dict[str, str]]
 
-@pytest.mark.parametrize("bad", KNOWN_BAD, ids=lambda bad: f"{bad.source_type}-{bad.check}")
-def test_known_bad_source_is_failed_by_the_intended_check(bad: KnownBad, acme_root: Path) -> None:
-    verdict = run_check(bad.source_type, bad.endpoint, bad.check, fixtures_root=acme_root)
 
-    assert verdict.status == "failed", f"{bad.source.__name__} passed {bad.check}"
+def _ids(bad: KnownBad) -> str:
+    return f"{bad.source_type}-{bad.check}"
+
+
+def assert_caught(bad: KnownBad, check: str, phrase: str, root: Path) -> None:
+    verdict = run_check(bad.source_type, bad.endpoint, check, fixtures_root=root)
+
+    assert verdict.status == "failed", f"{bad.source.__name__} passed {check}"
     message = verdict.message or ""
-    assert message.startswith(f"{bad.source_type}/{bad.endpoint or '-'} [{bad.check}]: expected ")
-    assert bad.phrase in message
+    assert message.startswith(f"{bad.source_type}/{bad.endpoint or '-'} [{check}]: expected ")
+    assert phrase in message
     assert "\n  evidence: " in message and "\n  fix: " in message
 
 
-@pytest.mark.parametrize("bad", KNOWN_BAD, ids=lambda bad: f"{bad.source_type}-{bad.check}")
-def test_the_same_check_passes_the_good_source(bad: KnownBad, acme_root: Path) -> None:
-    verdict = run_check(GOOD, bad.endpoint, bad.check, fixtures_root=acme_root)
+@pytest.mark.parametrize("bad", KNOWN_BAD, ids=_ids)
+def test_known_bad_source_is_failed_by_the_intended_check(bad: KnownBad, acme_root: Path) -> None:
+    assert_caught(bad, bad.check, bad.phrase, acme_root)
 
-    assert verdict.passed, verdict.message
+
+@pytest.mark.parametrize("bad", KNOWN_BAD, ids=_ids)
+def test_known_bad_is_caught_on_the_good_sources_recording(
+    bad: KnownBad, acme_recorded_each_way: RecordedEachWay
+) -> None:
+    good_root, _, _ = acme_recorded_each_way
+    check, phrase = bad.expected("good")
+
+    assert_caught(bad, check, phrase, good_root)
+
+
+@pytest.mark.parametrize("bad", KNOWN_BAD, ids=_ids)
+def test_known_bad_is_caught_when_recorded_through_its_bug(
+    bad: KnownBad, acme_recorded_each_way: RecordedEachWay
+) -> None:
+    _, self_root, refused = acme_recorded_each_way
+    if bad.refused_when_recorded_with_itself is not None:
+        assert bad.refused_when_recorded_with_itself in refused.get(bad.source_type, "recorded without refusal")
+        return
+    assert bad.source_type not in refused, refused.get(bad.source_type)
+    check, phrase = bad.expected("itself")
+
+    assert_caught(bad, check, phrase, self_root)
+
+
+@pytest.mark.parametrize("bad", KNOWN_BAD, ids=_ids)
+def test_the_same_check_passes_the_good_source(bad: KnownBad, acme_root: Path) -> None:
+    checks = {bad.check, bad.expected("good")[0], bad.expected("itself")[0]}
+    verdicts = [run_check(GOOD, bad.endpoint, check, fixtures_root=acme_root) for check in sorted(checks)]
+
+    assert [verdict.message for verdict in verdicts if not verdict.passed] == []
 
 
 def test_every_check_has_a_known_bad_source() -> None:

@@ -38,7 +38,7 @@ def test_cases_are_selected_by_source_and_k_and_verdicts_land_in_the_results_fil
     bad = results["acme_token_not_password"]["-"]["registry"]
     assert bad["status"] == "failed" and "PASSWORD" in bad["message"]
     assert "acme_token_not_password/- [registry]: expected credential fields to be PASSWORD fields." in output
-    assert "conformance: 7 passed, 1 failed, 0 bypassed" in output
+    assert "conformance: 13 passed, 1 failed, 0 bypassed" in output
     assert "Traceback" not in output
 
 

@@ -16,11 +16,11 @@ from harness.suite.suite import Case, Suite
 
 @st.composite
 def datasets(draw: st.DrawFn) -> AcmeData:
-    """Small accounts with enough pages for every bug to show: tickets > 3 pages, agents and events > 1 page."""
+    """Small accounts with enough pages for every bug to show: tickets > 3 pages, agents > 2 pages, events > 1 page."""
     page_size = draw(st.integers(min_value=2, max_value=5))
     return AcmeData.generate(
         tickets=draw(st.integers(min_value=3 * page_size + 1, max_value=5 * page_size)),
-        agents=draw(st.integers(min_value=page_size + 1, max_value=3 * page_size)),
+        agents=draw(st.integers(min_value=2 * page_size + 1, max_value=4 * page_size)),
         events=draw(st.integers(min_value=2 * page_size + 1, max_value=4 * page_size)),
         page_size=page_size,
         seed=draw(st.integers(min_value=0, max_value=10_000)),

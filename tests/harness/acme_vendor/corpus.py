@@ -37,6 +37,23 @@ def copy_fixtures(good_dir: Path, source_type: str, out_dir: Path) -> Path:
     return out_dir
 
 
+def record_each_way(data: AcmeData, good_root: Path, self_root: Path) -> dict[str, str]:
+    """Every known-bad source twice: under `good_root` with the good source's recording, under `self_root`
+    recorded through its own bug. Returns the recordings the recorder refused (source type -> its message)."""
+    good_dir = record(GOOD, data, good_root / GOOD)
+    refused: dict[str, str] = {}
+    for bad in KNOWN_BAD:
+        if not (good_root / bad.source_type).exists():
+            copy_fixtures(good_dir, bad.source_type, good_root / bad.source_type)
+        if (self_root / bad.source_type).exists() or bad.source_type in refused:
+            continue
+        try:
+            record(bad.source_type, data, self_root / bad.source_type)
+        except Exception as exc:  # a refusal, or the bug breaking the recording: either is the verdict to assert
+            refused[bad.source_type] = f"{type(exc).__name__}: {exc}"
+    return refused
+
+
 def build_root(data: AcmeData, root: Path) -> Path:
     """Record the good source and every known-bad one under `root/<source_type>/`."""
     good_dir = record(GOOD, data, root / GOOD)

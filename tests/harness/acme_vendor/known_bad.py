@@ -186,6 +186,9 @@ class IgnoresHasMore(AcmeSource):
     source_type = constant("acme_ignores_has_more")
 
     def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "tickets":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
         _phase, params = phases[0]
         request_params = dict(params)
         while True:
@@ -391,13 +394,84 @@ class NeverEnds(AcmeSource):
             yield late
 
 
+class SkipsPageThree(AcmeSource):
+    """Builds agent page numbers itself and advances by the number of pages fetched so far: 1, 2, then 4."""
+
+    source_type = constant("acme_skips_page_three")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "agents":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
+        _phase, params = phases[0]
+        page, fetched = 1, 0
+        while True:
+            response = client.session.get(f"{BASE_URL}{endpoint.path}", params={**params, "page": page})
+            response.raise_for_status()
+            rows = response.json()
+            if not rows:
+                return
+            yield rows
+            fetched += 1
+            if "next" not in response.links:
+                return
+            page += fetched
+
+
+class StopsAfterFirstPage(AcmeSource):
+    """Reads `hasMore` where the API says `has_more`: every ticket listing ends after its first page."""
+
+    source_type = constant("acme_stops_after_first_page")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "tickets":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
+        _phase, params = phases[0]
+        request_params = dict(params)
+        while True:
+            response = client.session.get(f"{BASE_URL}{endpoint.path}", params=request_params)
+            response.raise_for_status()
+            body = response.json()
+            yield body["data"]
+            if not body.get("hasMore") or not body["data"]:
+                return
+            request_params = {**request_params, "starting_after": body["data"][-1]["id"]}
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
+    """A known-bad source and the verdicts it must get.
+
+    `check` fails it with `phrase` on its primary recording: the good source's fixtures (a regression after they
+    were recorded), or its own when `recorded_with_itself`. It must ALSO be caught on the other recording:
+    recorded through its own bug (`caught_when_recorded_with_itself_by` / `phrase_when_recorded_with_itself`,
+    default the same check and phrase, or `refused_when_recorded_with_itself`: the recorder refuses, with this
+    phrase in its message), or, for a source whose primary recording is its own, on the good source's
+    (`caught_when_recorded_with_good_by` / `phrase_when_recorded_with_good`).
+    """
+
     source: type[AcmeSource]
     check: str
     endpoint: str | None
     phrase: str
     recorded_with_itself: bool = False
+    caught_when_recorded_with_itself_by: str | None = None
+    phrase_when_recorded_with_itself: str | None = None
+    refused_when_recorded_with_itself: str | None = None
+    caught_when_recorded_with_good_by: str | None = None
+    phrase_when_recorded_with_good: str | None = None
+
+    def expected(self, recording: str) -> tuple[str, str]:
+        """(check, phrase) on the fixtures recorded with the `good` source or with `itself`."""
+        if (recording == "itself") == self.recorded_with_itself:
+            return self.check, self.phrase
+        if recording == "itself":
+            return (
+                self.caught_when_recorded_with_itself_by or self.check,
+                self.phrase_when_recorded_with_itself or self.phrase,
+            )
+        return self.caught_when_recorded_with_good_by or self.check, self.phrase_when_recorded_with_good or self.phrase
 
     @property
     def source_type(self) -> str:
@@ -413,13 +487,39 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         "'signing_secret' ('Webhook signing secret') in get_source_config.webhookFields",
     ),
     KnownBad(RejectsForbiddenAtCreate, "credentials", None, "403 accepted at source-create"),
-    KnownBad(FollowsFirstPageForever, "pagination.complete", "tickets", "same URL twice"),
-    KnownBad(IgnoresHasMore, "pagination.complete", "tickets", "the sync to stop after the last page"),
+    KnownBad(
+        FollowsFirstPageForever,
+        "pagination.complete",
+        "tickets",
+        "same URL twice",
+        refused_when_recorded_with_itself="the sync did not end: 1000 requests",
+    ),
+    KnownBad(
+        IgnoresHasMore,
+        "pagination.complete",
+        "tickets",
+        "the sync to stop after the last page",
+        caught_when_recorded_with_itself_by="pagination.follows_vendor",
+        phrase_when_recorded_with_itself="was the last page (the vendor offered no next page)",
+    ),
     KnownBad(PhonesHomeWithUrllib, "pagination.complete", "tickets", "status.acme-helpdesk.test"),
-    KnownBad(NeverEnds, "pagination.complete", "tickets", "without ending"),
+    KnownBad(
+        NeverEnds,
+        "pagination.complete",
+        "tickets",
+        "without ending",
+        refused_when_recorded_with_itself="the sync did not end: 1000 batches yielded without a request",
+    ),
     KnownBad(DuplicateKeysAcrossPages, "rows.primary_key", "agents", "each primary key once per sync"),
     KnownBad(AdvertisesMissingField, "rows.shape", "tickets", "has no 'updated'", recorded_with_itself=True),
-    KnownBad(WrongSortMode, "sort.honest", "tickets", "comes after row", recorded_with_itself=True),
+    KnownBad(
+        WrongSortMode,
+        "sort.honest",
+        "tickets",
+        "comes after row",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+    ),
     KnownBad(NoTimeout, "transport.timeout", "tickets", "timeout=None", recorded_with_itself=True),
     KnownBad(CollectsAllPagesFirst, "progress.safe_point", "tickets", "without a yield"),
     KnownBad(
@@ -428,9 +528,23 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(NeverSavesState, "resume.every_checkpoint", "agents", "never called save_state"),
     KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
-    KnownBad(ClientSideFilter, "incremental.server_filter", "tickets", "client-side", recorded_with_itself=True),
+    KnownBad(
+        ClientSideFilter,
+        "incremental.server_filter",
+        "tickets",
+        "client-side",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+    ),
     KnownBad(IgnoresIncrementalField, "incremental.honours_field", "tickets", "INCREMENTAL_FIELDS"),
-    KnownBad(LooksBackADay, "incremental.future", "tickets", "zero rows", recorded_with_itself=True),
+    KnownBad(
+        LooksBackADay,
+        "incremental.future",
+        "tickets",
+        "zero rows",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+    ),
     KnownBad(IgnoresEarliestValue, "incremental.desc_earliest", "events", "older than earliest_value"),
     KnownBad(
         PartitionsOnUpdatedAt, "partition.stable", "tickets", "the partition keys ['updated_at'] changed between syncs"
@@ -443,4 +557,12 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(RetriesUnauthorizedForever, "faults.auth", "tickets", "no retry of a 401"),
     KnownBad(NoNonRetryableErrors, "faults.auth", "agents", "match a key of get_non_retryable_errors"),
     KnownBad(WebhookRowsNotYielded, "webhook.merge", "tickets", "never yielded"),
+    KnownBad(SkipsPageThree, "pagination.follows_vendor", "agents", "was answered with the next page"),
+    KnownBad(
+        StopsAfterFirstPage,
+        "pagination.follows_vendor",
+        "tickets",
+        "the sync stopped while the vendor offered more",
+        refused_when_recorded_with_itself="refusing to write a scenario that ends while the vendor offers more",
+    ),
 )

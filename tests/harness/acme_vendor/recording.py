@@ -7,9 +7,17 @@ from typing import Any
 
 from acme_vendor.dataset import AcmeData
 from acme_vendor.simulator import TOKEN, simulator
+from harness.fixtures.pagination import parse_contract
 from harness.recording.recorder import Recorder
 
 COMMENT = "simulated Acme Helpdesk API (tests/harness/acme_vendor/simulator.py)"
+# The Acme API's pagination, as its documentation (simulator.py's docstring) states it: tickets answer `has_more`
+# and take `starting_after=<last id>`, agents send `Link: rel="next"`, events hand out `next_cursor`.
+PAGINATION: dict[str, dict[str, str]] = {
+    "tickets": {"style": "starting-after"},
+    "agents": {"style": "link-header"},
+    "events": {"style": "cursor", "cursor": "next_cursor", "cursor_param": "cursor", "items": "events"},
+}
 
 
 def config(data: AcmeData) -> dict[str, Any]:
@@ -22,12 +30,16 @@ def _toml_value(value: Any) -> str:
 
 def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
     """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory."""
-    recorder = Recorder(source_type, config(data), comment=COMMENT, out_dir=out_dir)
+    contracts = {endpoint: parse_contract(table) for endpoint, table in PAGINATION.items()}
+    recorder = Recorder(source_type, config(data), comment=COMMENT, out_dir=out_dir, pagination=contracts)
     now, later = simulator(data), simulator(data.later())
     lines = [f'source = "{source_type}"', "", "[config]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in config(data).items()]
     lines += ["", "[credentials]", 'har = "credentials.har"']
     recorder.record_credentials(now, ["agents", "events", "tickets"])
+    for endpoint, table in PAGINATION.items():
+        lines.extend(["", f"[endpoints.{endpoint}.pagination]"])
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
 
     def scenario(endpoint: str, name: str, sim: Any, **values: Any) -> None:
         recorder.record_sync(endpoint, name, sim, **values)
