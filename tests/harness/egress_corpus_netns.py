@@ -46,14 +46,12 @@ def only_loopback() -> bool:
     return [name for _index, name in socket.if_nameindex()] == ["lo"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def inside_a_network_namespace() -> None:
-    if not only_loopback():
-        pytest.exit(
-            "egress_corpus_netns.py runs only inside a network namespace of its own (only `lo`); found interfaces "
-            f"{[name for _index, name in socket.if_nameindex()]}. Run tests/harness/test_egress_corpus.py instead.",
-            returncode=3,
-        )
+if not only_loopback():  # checked on import, before any fixture or test can run
+    pytest.exit(
+        "egress_corpus_netns.py runs only inside a network namespace of its own (only `lo`); found interfaces "
+        f"{[name for _index, name in socket.if_nameindex()]}. Run tests/harness/test_egress_corpus.py instead.",
+        returncode=3,
+    )
 
 
 class ProxyListener:
