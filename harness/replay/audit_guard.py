@@ -199,11 +199,17 @@ _install_lock = threading.Lock()
 _installed = False
 
 
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    # Called for every audited event of every thread of the process: keep the common case to one set lookup.
-    if event not in WATCHED_EVENTS:
+def _audit(
+    event: str,
+    args: tuple[Any, ...],
+    _watched: frozenset[str] = WATCHED_EVENTS,
+    _seal: Callable[[], Seal | None] = _current.get,
+) -> None:
+    # Called for every audited event of every thread of the process: keep the common case to one set lookup
+    # (the defaults bind the set and the context variable's getter as locals).
+    if event not in _watched:
         return
-    seal = _current.get()
+    seal = _seal()
     if seal is not None:
         seal.check(event, args)
 
