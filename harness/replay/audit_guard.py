@@ -16,6 +16,7 @@ import contextvars
 import dataclasses
 import ipaddress
 import os
+import platform
 import shlex
 import socket
 import sys
@@ -214,12 +215,20 @@ def _audit(
         seal.check(event, args)
 
 
+def warm_platform_cache() -> None:
+    """The standard library runs `uname -p` once per process for `platform.platform()` / `uname().processor`, and
+    vendor SDKs call them for their User-Agent (stripe does): ask now, outside any run, so the cache answers them."""
+    platform.platform()
+    platform.uname().processor  # noqa: B018
+
+
 def install() -> None:
     """Add the audit hook and the thread wrappers, once per process."""
     global _installed
     with _install_lock:
         if _installed:
             return
+        warm_platform_cache()
         _wrap_thread_starts()
         sys.addaudithook(_audit)
         _installed = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import platform
 import socket
 import sys
 import threading
@@ -269,3 +270,21 @@ def test_describe_names_the_destination_and_the_origin() -> None:
     assert EgressAttempt("curl -s x", None, None, "child process").describe() == (
         "egress: child process curl -s x (not from the source's own code)"
     )
+
+
+def test_platform_queries_of_vendor_sdks_start_no_process_once_the_cache_is_warm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(platform, "_uname_cache", None)
+    monkeypatch.setattr(platform, "_platform_cache", {})
+    with sealed(HERE) as cold:
+        platform.platform()  # `uname -p` is refused (platform swallows the OSError)
+    monkeypatch.setattr(platform, "_uname_cache", None)
+    monkeypatch.setattr(platform, "_platform_cache", {})
+
+    audit_guard.warm_platform_cache()
+    with sealed(HERE) as warm:
+        platform.platform()
+
+    assert [attempt.host for attempt in cold.attempts] == ["uname -p"]
+    assert warm.attempts == []
