@@ -3,6 +3,10 @@
 `KNOWN_BAD` pairs each with the check that must fail it, the endpoint it is run on, a phrase the failure
 message must contain, and whether its fixtures are recorded with its own (buggy) code — what an author would
 do — or with the good source's (a regression that slipped in after the fixtures were recorded).
+
+Sources that try to leave the machine (curl, raw sockets, UDP, a detached thread...) are not here: they are
+`escapes.ESCAPES`, in the same `KnownBad` form, and run only inside a network namespace of their own
+(tests/harness/test_egress_corpus.py).
 """
 
 from __future__ import annotations
