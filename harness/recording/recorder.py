@@ -33,6 +33,9 @@ RECORDER_NAME = "warehouse-conformance-recorder"
 RECORDER_VERSION = "1"
 
 
+REJECTED_STATUSES = frozenset({400, 422})
+
+
 class RecordingError(RuntimeError):
     pass
 
@@ -84,11 +87,27 @@ class Recorder:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
-            work()
+            try:
+                work()
+            except Exception:
+                self._refuse_rejected(entries, har_path)
+                raise
+        self._refuse_rejected(entries, har_path)
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
         write_har(har_path, entries, self.creator)
         return har_path
+
+    @staticmethod
+    def _refuse_rejected(entries: list[HarEntry], har_path: Path) -> None:
+        """A request the vendor rejected as malformed (400 / 422) is a connector bug, never a fixture."""
+        for entry in entries:
+            if entry.response.status in REJECTED_STATUSES:
+                body = " ".join(entry.response.body.split())
+                raise RecordingError(
+                    f"{har_path}: the vendor rejected {entry.request.method} {entry.request.url} with "
+                    f"{entry.response.status}: {body[:300]} (fix the request; nothing was written)"
+                )
 
     def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
         secrets = self.secrets | secret_header_values(dict(request.headers))
