@@ -106,7 +106,7 @@ class Recorder:
                 body = " ".join(entry.response.body.split())
                 raise RecordingError(
                     f"{har_path}: the vendor rejected {entry.request.method} {entry.request.url} with "
-                    f"{entry.response.status}: {body[:300]} (fix the request; nothing was written)"
+                    f"{entry.response.status}: {body[:300]} (fix the request; this scenario was not written)"
                 )
 
     def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
