@@ -108,3 +108,26 @@ def test_a_connector_sending_str_datetime_cannot_record_against_its_vendor(
     assert "since=2024-04-01+00%3A00%3A00%2B00%3A00" in message
     assert 'with 422: {"message": "Validation Failed"' in message
     assert not (tmp_path / "issues" / "incremental.har").exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "accepted"),
+    [
+        ("filter=greater-than%28updated%2C2024-03-01T00%3A00%3A00%2B00%3A00%29", True),  # URI-encoded, as documented
+        ("filter=greater-than(updated,2024-03-01T00:00:00Z)", True),  # nothing to encode in a Z time
+        ("filter=greater-than(updated,2024-03-01T00:00:00+00:00)", False),  # '+' left unencoded: read as a space
+    ],
+)
+def test_klaviyo_reads_an_unencoded_plus_in_a_filter_as_a_space(query: str, accepted: bool) -> None:
+    import requests
+
+    module = simulator("klaviyo")
+    headers = {"Authorization": f"Klaviyo-API-Key {module.API_KEY}", "revision": module.REVISION}
+    request = requests.Request("GET", f"https://a.klaviyo.com/api/profiles/?{query}", headers=headers).prepare()
+
+    response = module.KlaviyoSimulator(module.build_dataset())(request)
+
+    assert (response.status == 200) is accepted
+    if not accepted:
+        detail = response.body["errors"][0]["detail"]
+        assert detail == "Invalid datetime provided for filter 'updated': '2024-03-01T00:00:00 00:00'."
