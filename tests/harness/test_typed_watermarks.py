@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.fixtures.manifest import ManifestError, load_manifest
 from harness.fixtures.watermark_encodings import encoding
@@ -205,3 +207,25 @@ def test_an_integer_epoch_watermark_is_matched_as_an_instant() -> None:
 
     assert carries_value(request_, 1709296200, "integer", encodings=[encoding("epoch-s")])
     assert not carries_value(request_, 1709296200, "integer", encodings=[encoding("epoch-ms")])
+
+
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(2001, 9, 10), max_value=dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)
+    ),
+    name=st.sampled_from(["iso8601-z", "iso8601-offset", "epoch-s", "epoch-ms", "%Y-%m-%d %H:%M:%S"]),
+)
+def test_a_rendered_watermark_is_carried_and_its_near_misses_are_not(moment: dt.datetime, name: str) -> None:
+    declared = encoding(name)
+    moment = moment.replace(microsecond=0)
+    misses = {
+        "iso8601-z": [str(moment), moment.isoformat()],
+        "iso8601-offset": [str(moment), moment.strftime("%Y-%m-%dT%H:%M:%SZ")],
+        "epoch-s": [str(int(moment.timestamp() * 1000))],
+        "epoch-ms": [str(int(moment.timestamp()))],
+        "%Y-%m-%d %H:%M:%S": [moment.isoformat(), moment.strftime("%Y-%m-%dT%H:%M:%SZ")],
+    }[name]
+
+    assert carries_value(query(since=declared.render(moment)), moment, "datetime", encodings=[declared])
+    for miss in misses:
+        assert not carries_value(query(since=miss), moment, "datetime", encodings=[declared]), miss
