@@ -41,11 +41,7 @@ def check(ctx: CheckContext) -> None:
         if record.egress:
             ctx.require_clean(record)
         for key in ("last_value", "earliest_value"):
-            value: Any = (
-                record.inputs.db_incremental_field_last_value
-                if key == "last_value"
-                else (record.inputs.db_incremental_field_earliest_value)
-            )
+            value: Any = getattr(record.inputs, f"db_incremental_field_{key}")  # typed, as the source got it
             if value is None:
                 continue
             for request in record.wire:
