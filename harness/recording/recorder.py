@@ -25,8 +25,9 @@ import responses
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import Scenario
 from harness.paths import FIXTURES_ROOT
+from harness.replay.credential_places import credential_places
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
-from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
+from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, scrub_url, secret_header_values
 
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
 RECORDER_NAME = "warehouse-conformance-recorder"
@@ -35,6 +36,10 @@ RECORDER_VERSION = "1"
 
 class RecordingError(RuntimeError):
     pass
+
+
+class CredentialInUrl(RecordingError):
+    """The connector sent a credential in a URL: the recorder writes no fixture of it."""
 
 
 @dataclasses.dataclass
@@ -76,7 +81,13 @@ class Recorder:
     def _capture(self, simulator: Simulator, work: Callable[[], Any], har_path: Path) -> Path:
         entries: list[HarEntry] = []
 
+        refusals: list[RecordingError] = []
+
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+            refusal = self.refuse_credential_url(request, har_path)
+            if refusal is not None:
+                refusals.append(refusal)
+                raise refusal
             simulated = simulator(request)
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
@@ -84,11 +95,29 @@ class Recorder:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
-            work()
+            try:
+                work()
+            finally:
+                if refusals:  # raised even when the connector swallowed it
+                    raise refusals[0] from None
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
         write_har(har_path, entries, self.creator)
         return har_path
+
+    def refuse_credential_url(self, request: requests.PreparedRequest, har_path: Path) -> RecordingError | None:
+        """A one-line refusal naming the source, endpoint and URL (secret masked) when the URL carries a credential."""
+        secrets = self.secrets | secret_header_values(dict(request.headers))
+        url = request.url or ""
+        places = [place for place in credential_places(url, secrets=secrets) if place.in_url]
+        if not places:
+            return None
+        where = " ".join(har_path.relative_to(self.out_dir).with_suffix("").parts)
+        return CredentialInUrl(
+            f"{self.source.source_type} {where}: refusing to record {request.method} {scrub_url(url, secrets)}: "
+            f"the URL carries a credential ({', '.join(place.describe() for place in places)}); send it in the "
+            "header the vendor documents (e.g. Authorization), never in the URL"
+        )
 
     def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
         secrets = self.secrets | secret_header_values(dict(request.headers))

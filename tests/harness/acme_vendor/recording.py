@@ -20,9 +20,17 @@ def _toml_value(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
+class RecorderWithoutUrlRefusal(Recorder):
+    """The recorder as it was before it refused URLs carrying a credential: it scrubs them to REDACTED and writes
+    them. Only for fixtures of a known-bad source that sends its key in the URL."""
+
+    def refuse_credential_url(self, request: Any, har_path: Path) -> None:
+        return None
+
+
+def record(source_type: str, data: AcmeData, out_dir: Path, recorder_class: type[Recorder] = Recorder) -> Path:
     """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory."""
-    recorder = Recorder(source_type, config(data), comment=COMMENT, out_dir=out_dir)
+    recorder = recorder_class(source_type, config(data), comment=COMMENT, out_dir=out_dir)
     now, later = simulator(data), simulator(data.later())
     lines = [f'source = "{source_type}"', "", "[config]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in config(data).items()]

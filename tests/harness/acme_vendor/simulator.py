@@ -7,7 +7,9 @@
 - `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), `cursor` (opaque).
   Body `{"events": [...], "next_cursor": str | null}`.
-Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does.
+Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does. The token goes in
+`Authorization: Bearer <token>`; the deprecated `?api_key=<token>` is still accepted (the docs warn that URLs
+end up in logs).
 """
 
 from __future__ import annotations
@@ -113,9 +115,18 @@ def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     return SimulatedResponse(200, body, dict(RATE_HEADERS))
 
 
+LEGACY_KEY_PARAM = "api_key"
+
+
+def _authorized(request: requests.PreparedRequest, token: str) -> bool:
+    if request.headers.get("Authorization") == f"Bearer {token}":
+        return True
+    return dict(parse_qsl(urlsplit(request.url or "").query)).get(LEGACY_KEY_PARAM) == token
+
+
 def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
     def respond(request: requests.PreparedRequest) -> SimulatedResponse:
-        if request.headers.get("Authorization") != f"Bearer {token}":
+        if not _authorized(request, token):
             return SimulatedResponse(401, UNAUTHORIZED_BODY, dict(RATE_HEADERS))
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
@@ -132,7 +143,7 @@ def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.Prepared
         if path not in routes:
             return _error(404, "not_found", f"No route {path}")
         allowed, handler = routes[path]
-        params = _params(request, allowed)
+        params = _params(request, allowed | {LEGACY_KEY_PARAM})
         if isinstance(params, SimulatedResponse):
             return params
         return handler(data, params)
