@@ -77,17 +77,14 @@ def _recorded_requests(ctx: CheckContext, scenario: Scenario, allowed: set[str])
 
 
 def _log_lines(ctx: CheckContext, record: RunRecord) -> None:
-    names = {str(value): key for key, value in ctx.sut.manifest.config.items() if str(value) in ctx.sut.secrets}
-    variants = {
-        variant: names.get(secret, "credential") for secret in ctx.sut.secrets for variant in secret_variants(secret)
-    }
+    secrets = ctx.sut.secrets
+    names = {str(value): key for key, value in ctx.sut.manifest.config.items() if str(value) in secrets}
+    variants = {variant: names.get(secret, "credential") for secret in secrets for variant in secret_variants(secret)}
+    variants = {variant: name for variant, name in variants.items() if len(variant) >= MIN_SECRET_LENGTH}
     for number, event in enumerate(record.logs, start=1):
         for field, value in event.items():
             text = value if isinstance(value, str) else json.dumps(value, default=str)
-            leaked = next(
-                (variants[variant] for variant in variants if len(variant) >= MIN_SECRET_LENGTH and variant in text),
-                None,
-            )
+            leaked = next((name for variant, name in variants.items() if variant in text), None)
             if leaked is not None:
                 what = f"the configured {leaked!r}"
             elif scrub_message(text) != text:
@@ -96,15 +93,18 @@ def _log_lines(ctx: CheckContext, record: RunRecord) -> None:
                 continue
             ctx.fail(
                 "no credential in any log line captured during a run",
-                f"{record.endpoint} ({record.spec.describe()}): log line {number} ({_event(event)}) carries {what} "
-                f"in its field {field!r}",
-                "never log the config, a credential or a URL built with one; log through the SDK (make_tracked_session "
-                "logs every request with its URL scrubbed)",
+                f"{record.endpoint} ({record.spec.describe()}): log line {number} ({_event(event, secrets)}) "
+                f"carries {what} in its field {field!r}",
+                "never log the config, a credential or a URL built with one; log through the SDK "
+                "(make_tracked_session logs every request with its URL scrubbed)",
             )
 
 
-def _event(event: dict[str, Any]) -> str:
-    return f"event {event.get('event')!r}, {event.get('log_level', 'info')}"
+def _event(event: dict[str, Any], secrets: frozenset[str]) -> str:
+    """The event, scrubbed: a stdlib record's event is its whole message, secret included."""
+    text = scrub_message(str(event.get("event")), secrets)
+    text = text if len(text) <= 80 else text[:79] + "…"
+    return f"event {text!r}, {event.get('log_level', 'info')}"
 
 
 def _relative(path: Path) -> str:

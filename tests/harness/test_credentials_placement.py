@@ -4,17 +4,22 @@ lines; the recorder refuses to write a URL that carries one."""
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from acme_vendor.corpus import GOOD, copy_fixtures
 from acme_vendor.dataset import AcmeData
 from acme_vendor.recording import config, record
 from acme_vendor.simulator import TOKEN, simulator
+from acme_vendor.source import AcmeSource, constant
 
 from harness.recording.recorder import CredentialInUrl, Recorder
 from harness.replay.credential_places import credential_places, redacted_places
 from harness.suite.api import run_check
+from sources.common.registry import SourceRegistry
 
 BAD = "acme_api_key_in_query"
 
@@ -55,6 +60,30 @@ def test_fixtures_recorded_through_the_bug_carry_the_redacted_key(acme_root: Pat
     har = json.loads((acme_root / BAD / "tickets" / "full.har").read_text())
 
     assert all("api_key=REDACTED" in entry["request"]["url"] for entry in har["log"]["entries"])
+
+
+class LogsUrlWithStdlib(AcmeSource):
+    """Logs the URL it is about to fetch, token included, through the standard library's logging."""
+
+    source_type = constant("acme_logs_url_stdlib")
+
+    def items(self, config: Any, manager: Any, inputs: Any, endpoint: Any) -> Iterator[Any]:
+        logging.getLogger("acme.debug").debug("fetching %s?token=%s", endpoint.path, config.api_token)
+        yield from super().items(config, manager, inputs, endpoint)
+
+
+def test_a_secret_in_a_stdlib_log_line_fails(acme_root: Path, tmp_path: Path) -> None:
+    copy_fixtures(acme_root / GOOD, LogsUrlWithStdlib.source_type.fget(None), tmp_path / "acme_logs_url_stdlib")
+    SourceRegistry.register(LogsUrlWithStdlib)
+    try:
+        verdict = run_check("acme_logs_url_stdlib", "tickets", "credentials.placement", fixtures_root=tmp_path)
+    finally:
+        SourceRegistry.unregister("acme_logs_url_stdlib")
+
+    assert verdict.status == "failed"
+    message = verdict.message or ""
+    assert "(event 'fetching /tickets?token=REDACTED', debug) carries the configured 'api_token'" in message
+    assert TOKEN not in message
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ scrubbed placeholders and the committed fixtures are clean; bad files are one li
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import random
 import string
@@ -14,10 +15,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from acme_vendor.source import AcmeSource, constant
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.secret_scan import Finding, main, scan
 from harness.paths import FIXTURES_ROOT, REPO_ROOT
+from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.registry import SourceRegistry
 
 FAKE_TOKEN = "fake-acme-token-0001"  # the manifest's PASSWORD value: fine in [config], never in a HAR
 BASE = "https://api.acme-helpdesk.test/v1/tickets"
@@ -160,14 +164,34 @@ def test_a_password_value_is_fine_in_its_config_and_a_simulator_but_not_in_other
     assert _where(scan(root)) == ["notes.txt: line 1"]
 
 
+class PassphraseSource(AcmeSource):
+    """Acme with one more PASSWORD field whose name no credential-name rule recognises."""
+
+    source_type = constant("acme_with_passphrase")
+
+    @property
+    def get_source_config(self) -> SourceConfig:
+        config = super().get_source_config
+        passphrase = SourceFieldInputConfig("passphrase", "Export passphrase", type=SourceFieldInputConfigType.PASSWORD)
+        return dataclasses.replace(config, fields=(*config.fields, passphrase))
+
+
 def test_a_password_field_of_the_registered_source_counts_whatever_its_name(tmp_path: Path) -> None:
-    config = f'api_token = "{FAKE_TOKEN}"\npage_size = 10\nregion = "fake-region-value-01"'
-    root = _fixtures(tmp_path, [_entry("response body", '{"note": "fake-region-value-01"}')], config)
+    config = f'api_token = "{FAKE_TOKEN}"\npage_size = 10\npassphrase = "fake-export-phrase-01"'
+    root = _fixtures(tmp_path, [_entry("response body", '{"note": "fake-export-phrase-01"}')], config)
+    manifest = root / "acme" / "manifest.toml"
 
-    assert scan(root) == []  # `region` is no PASSWORD field of acme: a fake-looking value is just data
+    assert scan(root) == []  # for acme, `passphrase` is no PASSWORD field: a fake-looking value is just data
 
-    root = _fixtures(tmp_path / "second", [_entry("response body", '{"note": "fake-acme-token-0001"}')])
-    assert _where(scan(root)) == ["full.har: log.entries[1].response.content.text → note"]
+    manifest.write_text(manifest.read_text().replace('source = "acme"', 'source = "acme_with_passphrase"'))
+    SourceRegistry.register(PassphraseSource)
+    try:
+        findings = scan(root)
+    finally:
+        SourceRegistry.unregister("acme_with_passphrase")
+
+    assert _where(findings) == ["full.har: log.entries[1].response.content.text → note"]
+    assert "[config] 'passphrase'" in findings[0].what
 
 
 def test_a_password_value_that_does_not_look_fake_is_a_finding_in_the_manifest(tmp_path: Path) -> None:
