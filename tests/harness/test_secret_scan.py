@@ -156,6 +156,29 @@ def test_scrubbed_placeholders_are_not_findings(tmp_path: Path, placeholder: str
     assert scan(_fixtures(tmp_path, entries)) == []
 
 
+def test_an_unredacted_auth_header_is_found_and_a_redacted_one_is_not(tmp_path: Path) -> None:
+    entry = _entry("request header", "x")
+    headers = (*entry.request.headers[:2], ("Cookie", "session=a1; theme=dark"), ("Set-Cookie", "REDACTED"))
+    planted = HarEntry(dataclasses.replace(entry.request, headers=headers), entry.response)
+
+    assert _where(scan(_fixtures(tmp_path, [planted]))) == ["full.har: log.entries[1].request.headers[2].value"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+        "ghp_" + "A" * 10 + "b" * 10 + "C" * 16,
+        "AIza" + "SyD-9tSrke72PouQMnMX" + "-a7eZSW0jkFMBWY",
+        "pat-na1-" + "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+    ],
+)
+def test_vendor_live_key_shapes_are_found(tmp_path: Path, key: str) -> None:
+    findings = scan(_fixtures(tmp_path, [_entry("response body", json.dumps({"note": key}))]))
+
+    assert _where(findings) == ["full.har: log.entries[1].response.content.text → note"]
+
+
 def test_a_password_value_is_fine_in_its_config_and_a_simulator_but_not_in_other_files(tmp_path: Path) -> None:
     root = _fixtures(tmp_path, [])
     (root / "acme" / "simulator.py").write_text(f'TOKEN = "{FAKE_TOKEN}"\n')
