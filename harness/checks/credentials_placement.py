@@ -17,8 +17,8 @@ ID = "credentials.placement"
 LEVEL = "endpoint"
 SCENARIOS = ("full", "incremental", "future", "resync", "earliest")
 PROVES = (
-    "In every recorded scenario, no configured secret and no credential-named parameter appears in a request URL "
-    "or query string, or in a request body field other than the vendor's documented auth field "
+    "In every recorded scenario, no configured secret (nor a value the request sends in an auth header) appears "
+    "in a request URL or query string, or in a request body field other than the vendor's documented auth field "
     "([credentials] body_fields), judged on the live request before the replay scrubs it; no recorded request "
     "holds a redacted value there either (the connector sent a credential when it was recorded); and no log line "
     "captured during the run carries a configured secret or an unredacted credential parameter."

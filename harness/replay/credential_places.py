@@ -3,8 +3,10 @@
 A credential belongs in a header (`Authorization`, `X-Api-Key`, ...), or, for the few vendors that ask for it,
 in a documented body field (an OAuth `client_secret`). Anywhere else it leaks: a URL ends up in access logs,
 proxies, browser history, error messages and our own fixtures. `credential_places` names each place a known
-secret (or a credential-named parameter) sits outside the headers; the replay records them on every
-`WireRequest` and the recorder refuses to write a URL that has one. Only masked values are kept.
+secret (a configured one, or a value the request itself sends in an auth header) sits outside the headers, and
+URL userinfo; the replay records them on every `WireRequest` and the recorder refuses to write a URL that has
+one. Only masked values are kept. Credential-named parameters with other values are left alone here: a
+vendor's presigned download URL (`X-Amz-Signature=...`) is no leak of ours.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sources.common.scrub import MIN_SECRET_LENGTH, REDACTED, is_sensitive_name, secret_variants
+from sources.common.scrub import MIN_SECRET_LENGTH, REDACTED, secret_variants
 
 URL_KINDS = frozenset({"query parameter", "URL path", "URL userinfo", "URL fragment"})
 
@@ -47,17 +49,6 @@ def _carries(value: str, variants: list[str]) -> str | None:
     return next((variant for variant in variants if variant in value), None)
 
 
-def _credential(name: str, value: str, variants: list[str]) -> str | None:
-    """The credential a `name=value` pair carries: a known secret in the value, or any value of a
-    credential-named parameter (`api_key=...`) other than the recorder's placeholder."""
-    hit = _carries(value, variants)
-    if hit is not None:
-        return hit
-    if value and value != REDACTED and is_sensitive_name(name):
-        return value
-    return None
-
-
 def _json_fields(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -76,13 +67,13 @@ def _body_places(body: str, content_type: str | None, variants: list[str]) -> It
         document = None
     if isinstance(document, dict | list):
         for path, value in _json_fields(document):
-            hit = _credential(path.rsplit(".", 1)[-1], value, variants)
+            hit = _carries(value, variants)
             if hit is not None:
                 yield CredentialPlace("body field", path, mask(hit))
         return
     if "form" in (content_type or "") or ("=" in body and not any(char.isspace() for char in body)):
         for name, value in parse_qsl(body, keep_blank_values=True):
-            hit = _credential(name, value, variants)
+            hit = _carries(value, variants)
             if hit is not None:
                 yield CredentialPlace("body field", name, mask(hit))
         return
@@ -106,7 +97,7 @@ def credential_places(
         places.append(CredentialPlace("URL path", None, mask(hit)))
     for kind, text in (("query parameter", parts.query), ("URL fragment", parts.fragment)):
         for name, value in parse_qsl(text, keep_blank_values=True):
-            found = _credential(name, value, variants)
+            found = _carries(value, variants)
             if found is not None:
                 places.append(CredentialPlace(kind, name, mask(found)))
     if body:
