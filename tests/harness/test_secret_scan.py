@@ -171,6 +171,7 @@ def test_an_unredacted_auth_header_is_found_and_a_redacted_one_is_not(tmp_path: 
         "ghp_" + "A" * 10 + "b" * 10 + "C" * 16,
         "AIza" + "SyD-9tSrke72PouQMnMX" + "-a7eZSW0jkFMBWY",
         "pat-na1-" + "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+        "AKIA" + "IOSFODNN7EXAMPLE",
     ],
 )
 def test_vendor_live_key_shapes_are_found(tmp_path: Path, key: str) -> None:
