@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NoReturn
 
-from harness.checks.failure import CheckFailure
+from harness.checks.failure import CheckFailure, CheckInconclusive
 from harness.runs.engine import RunCache
 from harness.runs.records import ChainRecord, ResumeRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest, SourceUnderTest
@@ -43,6 +43,10 @@ class CheckContext:
         raise CheckFailure(
             self.source_type, self.target.name if self.target else None, self.check_id, expected, evidence, fix
         )
+
+    def inconclusive(self, missing: str, fix: str) -> NoReturn:
+        """The fixtures did not exercise the property (`missing` says what they lack): neither passed nor failed."""
+        raise CheckInconclusive(self.source_type, self.target.name if self.target else None, self.check_id, missing, fix)
 
     # -- runs --------------------------------------------------------------------------------------------------
     def run(

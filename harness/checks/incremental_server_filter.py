@@ -69,6 +69,23 @@ def check(ctx: CheckContext) -> None:
             f"with last_value {moved!r} the first changed request was {captured.key.describe()}",
             "derive the filter from inputs.db_incremental_field_last_value, not from a constant",
         )
+    keys = incremental.response.primary_keys if incremental.response and incremental.response.primary_keys else ()
+    if not incremental.rows:
+        ctx.inconclusive(
+            f"the incremental scenario ({field} >= {watermark!r}) returned no rows, so no row could be compared "
+            "with the watermark and no page could be skipped",
+            "record the incremental scenario with a watermark in the middle of the data (some rows before it, "
+            "some after)",
+        )
+    full_keys = {row_key(row, keys) for row in full.rows}
+    if keys and full_keys <= {row_key(row, keys) for row in incremental.rows}:
+        ctx.inconclusive(
+            f"the incremental scenario ({field} >= {watermark!r}) returned every row of the full sync "
+            f"({incremental.pages_served} page(s), the full sync {full.pages_served}): the watermark excluded "
+            "nothing, so skipping pages and the row floor were never exercised",
+            "record the incremental scenario with a watermark in the middle of the data (some rows before it, "
+            "some after)",
+        )
     if full.pages_served > 1 and incremental.pages_served >= full.pages_served:
         ctx.fail(
             "the incremental sync to fetch fewer pages than the full one",
@@ -76,7 +93,6 @@ def check(ctx: CheckContext) -> None:
             f"{full.pages_served}",
             "filter server-side so pages before the watermark are never fetched",
         )
-    keys = incremental.response.primary_keys if incremental.response and incremental.response.primary_keys else ()
     floor = sort_value(watermark, kind)
     if hasattr(floor, "timestamp") and lookback:
         import datetime as dt
