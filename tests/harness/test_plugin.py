@@ -38,7 +38,7 @@ def test_cases_are_selected_by_source_and_k_and_verdicts_land_in_the_results_fil
     bad = results["acme_token_not_password"]["-"]["registry"]
     assert bad["status"] == "failed" and "PASSWORD" in bad["message"]
     assert "acme_token_not_password/- [registry]: expected credential fields to be PASSWORD fields." in output
-    assert "conformance: 7 passed, 1 failed, 0 bypassed" in output
+    assert "conformance: 7 passed, 1 failed, 0 inconclusive, 0 blocked, 0 bypassed" in output
     assert "Traceback" not in output
 
 
@@ -61,7 +61,7 @@ def test_a_bypass_is_a_skip_with_its_reason_and_is_counted(
         "duration_seconds": 0.0,
     }
     assert f"bypassed: {reason}" in output
-    assert "conformance: 2 passed, 0 failed, 1 bypassed" in output
+    assert "conformance: 2 passed, 0 failed, 0 inconclusive, 0 blocked, 1 bypassed" in output
 
 
 class UnrecordedAcme(AcmeSource):
@@ -105,3 +105,16 @@ def test_a_connector_that_does_not_import_is_a_one_line_usage_error(monkeypatch:
 
     with pytest.raises(pytest.UsageError, match=r"importing the sources failed at .+test_plugin\.py:\d+: SyntaxError"):
         plugin.import_sources()
+
+
+def test_an_inconclusive_case_fails_the_run_and_is_counted_apart(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, results = run_suite(acme_root, tmp_path, "--source", "acme_batches_internally", "-k", "tickets/progress")
+    output = capsys.readouterr().out
+
+    assert code == 1
+    verdict = results["acme_batches_internally"]["tickets"]["progress.safe_point"]
+    assert verdict["status"] == "inconclusive"
+    assert verdict["message"].startswith("acme_batches_internally/tickets [progress.safe_point]: inconclusive: ")
+    assert "conformance: 0 passed, 0 failed, 1 inconclusive, 0 blocked, 0 bypassed" in output

@@ -45,7 +45,7 @@ def build_root(data: AcmeData, root: Path) -> Path:
         if target.exists():
             continue
         if bad.recorded_with_itself:
-            record(bad.source_type, data, target)
+            record(bad.source_type, data, target, bad.incremental_watermark)
         else:
             copy_fixtures(good_dir, bad.source_type, target)
     return root

@@ -20,8 +20,10 @@ def _toml_value(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
-    """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory."""
+def record(source_type: str, data: AcmeData, out_dir: Path, incremental_watermark: str | None = None) -> Path:
+    """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory.
+
+    `incremental_watermark` replaces the tickets incremental scenario's mid-data watermark."""
     recorder = Recorder(source_type, config(data), comment=COMMENT, out_dir=out_dir)
     now, later = simulator(data), simulator(data.later())
     lines = [f'source = "{source_type}"', "", "[config]"]
@@ -35,7 +37,8 @@ def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None)
 
     scenario("tickets", "full", now, incremental_field="updated_at")
-    scenario("tickets", "incremental", now, incremental_field="updated_at", last_value=data.middle())
+    middle = incremental_watermark or data.middle()
+    scenario("tickets", "incremental", now, incremental_field="updated_at", last_value=middle)
     scenario("tickets", "future", now, incremental_field="updated_at", last_value=data.after_all())
     scenario("tickets", "resync", later, incremental_field="updated_at", last_value=data.newest())
     scenario("agents", "full", now)
