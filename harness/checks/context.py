@@ -46,7 +46,8 @@ class CheckContext:
 
     def inconclusive(self, missing: str, fix: str) -> NoReturn:
         """The fixtures did not exercise the property (`missing` says what they lack): neither passed nor failed."""
-        raise CheckInconclusive(self.source_type, self.target.name if self.target else None, self.check_id, missing, fix)
+        endpoint = self.target.name if self.target else None
+        raise CheckInconclusive(self.source_type, endpoint, self.check_id, missing, fix)
 
     # -- runs --------------------------------------------------------------------------------------------------
     def run(

@@ -5,12 +5,17 @@ A simulator is a function from the request the connector sent to the response th
 simulator, and writes what crossed the wire as HAR 1.2 with credentials redacted. It refuses to write a
 fixture in which a fake credential would appear in a response.
 
+Each HAR is recorded on a frozen clock (`harness.runs.frozen_time`): time stands still at the moment the
+recording starts, sleeps advance it without waiting, and every entry's `startedDateTime` is the frozen time it
+was sent at. Replay freezes the clock at the first entry's time again, so a request built from "now" matches.
+
     python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib.util
 import json
 import re
@@ -25,6 +30,7 @@ import responses
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import Scenario
 from harness.paths import FIXTURES_ROOT
+from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
 from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
 
@@ -81,7 +87,10 @@ class Recorder:
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
 
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        with (
+            frozen_clock(now_to_the_second()),
+            responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        ):
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
             work()
@@ -117,7 +126,7 @@ class Recorder:
             body=text,
             mime_type=content_type,
         )
-        return HarEntry(request=har_request, response=har_response)
+        return HarEntry(request=har_request, response=har_response, started=har_time(dt.datetime.now(dt.UTC)))
 
     def record_sync(
         self,

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+import tenacity
 
 from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
 from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.rest_source import PageRequest, RESTClient
-from sources.common.retry import RETRYABLE_STATUSES, RetryPolicy
+from sources.common.retry import NO_RETRY, RETRYABLE_STATUSES, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs
 
 
@@ -434,6 +435,32 @@ class IncrementalRecordedBeforeAllData(AcmeSource):
     source_type = constant("acme_incremental_before_all_data")
 
 
+class RetriesWithTenacityDefaults(AcmeSource):
+    """Retries 429 itself with tenacity's defaults (tenacity sleeps with time.sleep), honouring any Retry-After
+    however long, up to 5 attempts: a day-long Retry-After is slept through four times."""
+
+    source_type = constant("acme_tenacity_sleeps_a_day")
+    MAX_WAIT: float | None = None
+
+    def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
+        session = super().session(config, NO_RETRY)
+        request = session.request
+        cap = self.MAX_WAIT
+
+        def retry_after(state: tenacity.RetryCallState) -> float:
+            wait = float(state.outcome.result().headers.get("Retry-After", "1"))  # type: ignore[union-attr]
+            return wait if cap is None else min(wait, cap)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_result(lambda response: response.status_code == 429),
+            wait=retry_after,
+            stop=tenacity.stop_after_attempt(5),
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+        )
+        session.request = lambda *args, **kwargs: retrying(request, *args, **kwargs)  # type: ignore[method-assign]
+        return session
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
     source: type[AcmeSource]
@@ -484,6 +511,13 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(IncrementalPathOwnSession, "transport.tracked", "tickets", "scenario 'incremental': GET"),
     KnownBad(SleepsADayOn429, "faults.rate_limit", "tickets", "instead of sleeping"),
     KnownBad(SwallowsServerErrors, "faults.transient", "tickets", "without error"),
+    KnownBad(
+        RetriesWithTenacityDefaults,
+        "faults.rate_limit",
+        "tickets",
+        "the source slept 345600s",
+        recorded_with_itself=True,
+    ),
     KnownBad(NoTimeout, "faults.stall", "agents", "would hang", recorded_with_itself=True),
     KnownBad(RetriesUnauthorizedForever, "faults.auth", "tickets", "no retry of a 401"),
     KnownBad(NoNonRetryableErrors, "faults.auth", "agents", "match a key of get_non_retryable_errors"),
