@@ -47,3 +47,12 @@ def test_the_good_source_is_collected_for_every_check_and_passes_them_all(acme_r
 
     assert {case.check_id for case in cases} == set(CHECKS)
     assert [verdict.message for verdict in verdicts if not verdict.passed] == []
+
+
+def test_messages_cite_sections_that_exist_in_the_repository(acme_root: Path) -> None:
+    verdict = run_check("acme_state_before_yield", "tickets", "resume.every_checkpoint", fixtures_root=acme_root)
+    readme = (Path(__file__).parents[2] / "harness" / "README.md").read_text()
+
+    assert 'harness/README.md, "The crash model"' in (verdict.message or "")
+    assert "DESIGN.md" not in (verdict.message or "")
+    assert "\n## The crash model" in readme
