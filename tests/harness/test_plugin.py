@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,17 @@ def test_an_inconclusive_case_fails_the_run_and_is_counted_apart(
     assert verdict["status"] == "inconclusive"
     assert verdict["message"].startswith("acme_batches_internally/tickets [progress.safe_point]: inconclusive: ")
     assert "conformance: 0 passed, 0 failed, 1 inconclusive, 0 blocked, 0 bypassed" in output
+
+
+def test_blocked_cases_are_counted_apart_and_name_their_root_cause_in_the_results(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, results = run_suite(acme_root, tmp_path, "--source", "acme_token_in_query", "-k", "credentials or agents/")
+    output = capsys.readouterr().out
+
+    assert code == 1
+    source = results["acme_token_in_query"]
+    assert source["-"]["credentials"]["status"] == "failed"
+    blocked = {check: verdict for check, verdict in source["agents"].items() if verdict["status"] == "blocked"}
+    assert blocked and {verdict["blocked_by"] for verdict in blocked.values()} == {"credentials"}
+    assert re.search(rf"conformance: \d+ passed, 1 failed, 0 inconclusive, {len(blocked)} blocked, 0 bypassed", output)

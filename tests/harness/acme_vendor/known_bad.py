@@ -461,6 +461,46 @@ class RetriesWithTenacityDefaults(AcmeSource):
         return session
 
 
+class WatermarkAsStrDatetime(AcmeSource):
+    """Sends the watermark as str(datetime) ('2024-03-01 00:00:00+00:00') where the API takes '...T...Z'."""
+
+    source_type = constant("acme_watermark_str_datetime")
+
+    def watermark(self, value: Any) -> str:
+        return str(dt.datetime.fromisoformat(format_instant(value).replace("Z", "+00:00")))
+
+
+class AsksNewestFirst(AcmeSource):
+    """Asks for tickets newest first (order=desc) while declaring sort_mode='asc'."""
+
+    source_type = constant("acme_asks_newest_first")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {**params, "order": "desc"} if "order" in params else params) for name, params in phases]
+
+
+class TokenInQuery(AcmeSource):
+    """Also sends the API token as a query parameter (session.params), where it lands in URLs and logs."""
+
+    source_type = constant("acme_token_in_query")
+
+    def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
+        session = super().session(config, retry)
+        session.params = {"api_token": config.api_token}
+        return session
+
+
+class AgentsFromPageZero(AcmeSource):
+    """Counts agents pages from 0: the first request asks for page=0, which the vendor never handed out."""
+
+    source_type = constant("acme_agents_from_page_zero")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {**params, "page": 0} if "page" in params else params) for name, params in phases]
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
     source: type[AcmeSource]
@@ -522,6 +562,12 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(RetriesUnauthorizedForever, "faults.auth", "tickets", "no retry of a 401"),
     KnownBad(NoNonRetryableErrors, "faults.auth", "agents", "match a key of get_non_retryable_errors"),
     KnownBad(WebhookRowsNotYielded, "webhook.merge", "tickets", "never yielded"),
+    # One root cause, one failure: a request that diverges from the recording (a regression after recording) is
+    # failed by the check owning what differs; the other checks whose runs hit it are blocked by that check.
+    KnownBad(WatermarkAsStrDatetime, "incremental.server_filter", "tickets", "sends updated_since='20"),
+    KnownBad(AsksNewestFirst, "sort.honest", "tickets", "sends order='desc' where the closest recorded request"),
+    KnownBad(TokenInQuery, "credentials", None, "credentials only where the vendor takes them"),
+    KnownBad(AgentsFromPageZero, "pagination.complete", "agents", "sends page='0' where the closest recorded"),
     KnownBad(
         BatchesInternally,
         "resume.every_checkpoint",
