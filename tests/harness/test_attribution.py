@@ -58,7 +58,7 @@ def test_a_blocked_check_fails_in_full_when_its_owner_is_bypassed(acme_root: Pat
     source = "acme_watermark_str_datetime"
     shutil.copytree(acme_root / source, tmp_path / source)
     with (tmp_path / source / "manifest.toml").open("a") as manifest:
-        manifest.write('\n[endpoints.tickets.bypass]\n"incremental.server_filter" = "checked by the vendor SDK tests"\n')
+        manifest.write('\n[endpoints.tickets.bypass]\n"incremental.server_filter" = "checked by the SDK tests"\n')
 
     verdicts = {verdict.case.check_id: verdict for verdict in verdicts_for(tmp_path, source, "tickets")}
 
