@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from harness.checks._common import field_type, need_scenario, row_key, show_key
 from harness.checks.context import CheckContext
 from harness.runs.records import RunRecord, RunSpec
@@ -70,6 +72,9 @@ def check(ctx: CheckContext) -> None:
             "derive the filter from inputs.db_incremental_field_last_value, not from a constant",
         )
     keys = incremental.response.primary_keys if incremental.response and incremental.response.primary_keys else ()
+    floor = sort_value(watermark, kind)
+    if hasattr(floor, "timestamp") and lookback:
+        floor = floor - dt.timedelta(seconds=lookback)
     if not incremental.rows:
         ctx.inconclusive(
             f"the incremental scenario ({field} >= {watermark!r}) returned no rows, so no row could be compared "
@@ -77,12 +82,12 @@ def check(ctx: CheckContext) -> None:
             "record the incremental scenario with a watermark in the middle of the data (some rows before it, "
             "some after)",
         )
-    full_keys = {row_key(row, keys) for row in full.rows}
-    if keys and full_keys <= {row_key(row, keys) for row in incremental.rows}:
+    excluded = [row for row in full.rows if row.get(field) is not None and sort_value(row[field], kind) < floor]
+    if full.rows and not excluded:
         ctx.inconclusive(
-            f"the incremental scenario ({field} >= {watermark!r}) returned every row of the full sync "
-            f"({incremental.pages_served} page(s), the full sync {full.pages_served}): the watermark excluded "
-            "nothing, so skipping pages and the row floor were never exercised",
+            f"the incremental scenario's watermark ({field} >= {watermark!r}) is at or before every row of the full "
+            f"sync: it excluded nothing (the incremental sync fetched {incremental.pages_served} page(s), the full "
+            f"sync {full.pages_served}), so skipping pages and the row floor were never exercised",
             "record the incremental scenario with a watermark in the middle of the data (some rows before it, "
             "some after)",
         )
@@ -93,11 +98,6 @@ def check(ctx: CheckContext) -> None:
             f"{full.pages_served}",
             "filter server-side so pages before the watermark are never fetched",
         )
-    floor = sort_value(watermark, kind)
-    if hasattr(floor, "timestamp") and lookback:
-        import datetime as dt
-
-        floor = floor - dt.timedelta(seconds=lookback)
     for row in incremental.rows:
         value = row.get(field)
         if value is not None and sort_value(value, kind) < floor:
