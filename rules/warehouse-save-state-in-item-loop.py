@@ -5,8 +5,8 @@ from typing import Any
 
 import requests
 
-from sources.common.resumable import ResumableSourceManager
 from sources.common.rest_source import RESTClient
+from sources.common.resumable import ResumableSourceManager
 
 
 @dataclasses.dataclass
@@ -62,8 +62,7 @@ def items_saved_after_the_page(
     client: RESTClient, manager: ResumableSourceManager[ExampleResumeConfig]
 ) -> Iterator[dict[str, Any]]:
     for page in client.paginate("/items"):
-        for item in page.items:
-            yield item
+        yield from page.items
         if page.next_request is not None:
             # ok: warehouse-save-state-in-item-loop
             manager.save_state(ExampleResumeConfig(next_url=page.next_request.url))
@@ -83,8 +82,7 @@ def items_with_a_cleanup_loop(
     client: RESTClient, manager: ResumableSourceManager[ExampleResumeConfig]
 ) -> Iterator[dict[str, Any]]:
     for page in client.paginate("/items"):
-        for item in page.items:
-            yield item
+        yield from page.items
         for _ in page.items:
             # ok: warehouse-save-state-in-item-loop
             manager.save_state(ExampleResumeConfig(next_url="done"))

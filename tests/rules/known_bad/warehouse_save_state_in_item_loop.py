@@ -4,8 +4,8 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from sources.common.resumable import ResumableSourceManager
 from sources.common.rest_source import RESTClient
+from sources.common.resumable import ResumableSourceManager
 
 
 @dataclasses.dataclass
