@@ -3,13 +3,20 @@ what differs; every other check whose runs hit it is `blocked by` that check in 
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 from acme_vendor.known_bad import KNOWN_BAD
 
+from harness.checks.attribution import CREDENTIALS, EARLIEST, PAGINATION, SORT, WATERMARK, attribute
+from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
+from harness.replay.base import Unmatched, WireRequest
+from harness.replay.matching import request_key
 from harness.suite.suite import Suite, Verdict
+from sources.common.scrub import REDACTED
+from sources.common.typings import SourceInputs
 
 ATTRIBUTED = {
     "acme_watermark_str_datetime": ("tickets", "incremental.server_filter"),
@@ -73,3 +80,69 @@ def test_every_attributed_known_bad_is_in_the_corpus() -> None:
     corpus = {(bad.source_type, bad.check) for bad in KNOWN_BAD}
 
     assert {(source, owner) for source, (_, owner) in ATTRIBUTED.items()} <= corpus
+
+
+# -- the attribution itself, on hand-made requests ---------------------------------------------------------------
+
+BASE = "https://api.vendor.test/v1/items"
+
+
+def _miss(url: str) -> Unmatched:
+    key = request_key("GET", url, None, None)
+    wire = WireRequest(index=0, method="GET", url=url, headers=(), body=None, timeout=10, key=key)
+    return Unmatched(request=wire, closest=(), already_served=False, after_last_page=False)
+
+
+def _har(tmp_path: Path, *urls: str) -> Path:
+    entries = [HarEntry(HarRequest("GET", url), HarResponse(200, body="[]")) for url in urls]
+    path = tmp_path / "scenario.har"
+    write_har(path, entries, {"name": "test", "version": "1"})
+    return path
+
+
+INPUTS = SourceInputs(
+    schema_name="items",
+    team_id=1,
+    job_id="job",
+    db_incremental_field_last_value="2024-03-01T00:00:00Z",
+    db_incremental_field_earliest_value=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+)
+
+
+@pytest.mark.parametrize(
+    ("sent", "recorded", "owner", "parameter"),
+    [
+        ("?since=2024-03-01 00:00:00+00:00&limit=10", "?since=2024-03-01T00:00:00Z&limit=10", WATERMARK, "since"),
+        ("?since=1709251200&limit=10", "?since=1709251200000&limit=10", WATERMARK, "since"),
+        ("?before=2024-01-01&limit=10", "?before=2024-01-01T00:00:00Z&limit=10", EARLIEST, "before"),
+        ("?order=desc&limit=10", "?order=asc&limit=10", SORT, "order"),
+        ("?sort_by=created&limit=10", "?sort_by=updated&limit=10", SORT, "sort_by"),
+        ("?page=0&per_page=10", "?page=1&per_page=10", PAGINATION, "page"),
+        ("?starting_after=it_7&limit=10", "?starting_after=it_6&limit=10", PAGINATION, "starting_after"),
+        (f"?api_key={REDACTED}&limit=10", "?limit=10", CREDENTIALS, "api_key"),
+        (
+            "?limit=10&since=2024-03-02T00:00:00Z&api_key=k",
+            "?limit=10&since=2024-03-01T00:00:00Z",
+            CREDENTIALS,
+            "api_key",
+        ),
+        ("?limit=10&expand=owner", "?limit=10", None, "expand"),
+    ],
+)
+def test_what_differs_decides_the_owner(
+    tmp_path: Path, sent: str, recorded: str, owner: str | None, parameter: str
+) -> None:
+    har = _har(tmp_path, f"{BASE}?limit=10&other=1", BASE + recorded)
+
+    divergence = attribute(_miss(BASE + sent), har, (), INPUTS)
+
+    assert (divergence.owner, divergence.parameter) == (owner, parameter)
+    assert divergence.closest is not None and divergence.closest.describe().startswith(f"GET {BASE}")
+
+
+def test_another_path_belongs_to_nobody(tmp_path: Path) -> None:
+    har = _har(tmp_path, f"{BASE}?limit=10")
+
+    divergence = attribute(_miss("https://api.vendor.test/v1/other?limit=10"), har, (), INPUTS)
+
+    assert divergence.owner is None and divergence.parameter is None

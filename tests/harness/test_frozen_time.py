@@ -34,6 +34,7 @@ START = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def test_time_sleep_and_tenacity_default_sleep_are_recorded_and_never_wait() -> None:
+    real_sleep = time.sleep
     started = time.perf_counter()
     with frozen_clock(START) as clock:
         assert dt.datetime.now(dt.UTC) == START and time.time() == START.timestamp() == sdk_clock.now()
@@ -44,6 +45,7 @@ def test_time_sleep_and_tenacity_default_sleep_are_recorded_and_never_wait() -> 
         sdk_clock.sleep(2)
         after = dt.datetime.now(dt.UTC)
 
+    assert time.sleep is real_sleep  # restored after the run
     assert clock.sleeps == [7, 30, 30, 2]
     assert after == START + dt.timedelta(seconds=69)
     assert time.perf_counter() - started < 5
