@@ -100,11 +100,17 @@ def _pairs(key: RequestKey) -> dict[str, list[str]]:
     pairs: dict[str, list[str]] = {}
     for name, value in key.query:
         pairs.setdefault(name, []).append(value)
-    if key.body is not None and key.body[0] in ("json", "form"):
-        body = key.body[1]
-        for name, value in body if isinstance(body, tuple) else ():
-            text = value if isinstance(value, str) else json.dumps(value, default=str)
-            pairs.setdefault(f"body.{name}", []).append(text)
+    if key.body is not None and key.body[0] in ("json", "form") and isinstance(key.body[1], tuple):
+        # A JSON object or a form body: (name, value) pairs; a JSON list or scalar is compared as a whole.
+        items = key.body[1]
+        if all(isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) for item in items):
+            for name, value in items:
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+                pairs.setdefault(f"body.{name}", []).append(text)
+        else:
+            pairs["body"] = [json.dumps(items, default=str)]
+    elif key.body is not None:
+        pairs["body"] = [str(key.body[1])]
     return pairs
 
 

@@ -146,3 +146,31 @@ def test_another_path_belongs_to_nobody(tmp_path: Path) -> None:
     divergence = attribute(_miss("https://api.vendor.test/v1/other?limit=10"), har, (), INPUTS)
 
     assert divergence.owner is None and divergence.parameter is None
+
+
+def test_a_watermark_inside_a_json_filter_body_is_found(tmp_path: Path) -> None:
+    def entry(body: str) -> HarEntry:
+        return HarEntry(HarRequest("POST", BASE, body=body, mime_type="application/json"), HarResponse(200))
+
+    path = tmp_path / "search.har"
+    write_har(path, [entry('{"filters": [{"gte": "2024-03-01T00:00:00Z"}], "limit": 10}')], {"name": "t"})
+    live = '{"filters": [{"gte": "2024-03-01 00:00:00"}], "limit": 10}'
+    key = request_key("POST", BASE, live, "application/json")
+    wire = WireRequest(index=0, method="POST", url=BASE, headers=(), body=live, timeout=10, key=key)
+    miss = Unmatched(request=wire, closest=(), already_served=False, after_last_page=False)
+
+    divergence = attribute(miss, path, (), INPUTS)
+
+    assert (divergence.owner, divergence.parameter) == (WATERMARK, "body.filters")
+
+
+def test_a_json_list_body_is_compared_whole(tmp_path: Path) -> None:
+    path = tmp_path / "batch.har"
+    recorded = HarEntry(HarRequest("POST", BASE, body="[1, 2]", mime_type="application/json"), HarResponse(200))
+    write_har(path, [recorded], {"name": "t"})
+    key = request_key("POST", BASE, "[1, 3]", "application/json")
+    wire = WireRequest(index=0, method="POST", url=BASE, headers=(), body="[1, 3]", timeout=10, key=key)
+
+    divergence = attribute(Unmatched(wire, (), False, False), path, (), INPUTS)
+
+    assert (divergence.owner, divergence.parameter) == (None, "body")
