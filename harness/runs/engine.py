@@ -222,9 +222,9 @@ def execute(
         watchdog(RUN_WALL_TIME_LIMIT_SECONDS),
         structlog.testing.capture_logs() as logs,
         egress_guard(sut.origin_dirs) as egress,
+        backend,  # started on real time: a backend may wait for a child process
         frozen_clock(recording_time(har)) as clock,
         events.observing(observer),
-        backend,
         job_scope(source, inputs),
     ):
         try:
@@ -299,8 +299,8 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
         with (
             structlog.testing.capture_logs(),
             egress_guard(sut.origin_dirs),
-            frozen_clock(recording_time(read_har(scenario.har))),
             backend,
+            frozen_clock(recording_time(read_har(scenario.har))),
             job_scope(sut.source, inputs),
         ):
             return ResponseProfile.of(open_response(sut.source, sut.config, inputs))
@@ -374,8 +374,8 @@ def execute_credentials(
     with (
         structlog.testing.capture_logs(),
         egress_guard(sut.origin_dirs) as egress,
-        frozen_clock(recording_time(har)) as clock,
         backend,
+        frozen_clock(recording_time(har)) as clock,
     ):
         for schema_name in schema_names:
             result = error = stop = None
