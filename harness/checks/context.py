@@ -160,9 +160,8 @@ class CheckContext:
                 attribution.PAGINATION,
                 "a request after the last page",
                 "the sync to stop after the last page",
-                f"{what}: after all {sum(1 for sent in wire if sent.matched)} recorded responses were served the "
-                f"source asked for "
-                f"{request.key.describe()}{origin}",
+                f"{what}: after all {sum(1 for served in wire if served.matched)} recorded responses were served "
+                f"the source asked for {request.key.describe()}{origin}",
                 "stop when the API says there are no more pages (has_more false, no next link, short page)",
             )
         divergence = attribution.attribute(miss, har_path, wire, inputs)
