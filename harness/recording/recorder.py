@@ -7,12 +7,17 @@ fixture in which a fake credential would appear in a response, a scenario whose 
 page by the endpoint's pagination contract (unless the manifest declares the scenario `truncated` with a reason),
 and a sync that does not end (more than MAX_REQUESTS requests, or MAX_IDLE_BATCHES batches without a request).
 
+Each HAR is recorded on a frozen clock (`harness.runs.frozen_time`): time stands still at the moment the
+recording starts, sleeps advance it without waiting, and every entry's `startedDateTime` is the frozen time it
+was sent at. Replay freezes the clock at the first entry's time again, so a request built from "now" matches.
+
     python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib.util
 import json
 import re
@@ -30,6 +35,7 @@ from harness.fixtures.pagination import Call, PaginationContract
 from harness.fixtures.pagination_walk import unfollowed_last_offer
 from harness.paths import FIXTURES_ROOT
 from harness.replay.credential_places import credential_places
+from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
 from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, scrub_url, secret_header_values
 
@@ -124,7 +130,10 @@ class Recorder:
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
 
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        with (
+            frozen_clock(now_to_the_second()),
+            responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        ):
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
             try:
@@ -198,7 +207,7 @@ class Recorder:
             body=text,
             mime_type=content_type,
         )
-        return HarEntry(request=har_request, response=har_response)
+        return HarEntry(request=har_request, response=har_response, started=har_time(dt.datetime.now(dt.UTC)))
 
     def record_sync(
         self,
