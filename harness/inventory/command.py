@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from harness.inventory.check import consistency_problems, unified_diff, without_conformance
-from harness.inventory.collect import InventoryError, collect
 from harness.inventory.matrix import ResultsError, build_matrix, load_outcomes
 from harness.inventory.render import render_json, render_markdown
 from harness.paths import REPO_ROOT
@@ -23,10 +22,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sources
+    try:
+        return _run(args)
+    except OSError as exc:  # an output or committed file that cannot be written or read
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from harness.one_line import SourcesImportError, import_sources
 
     try:
-        entries = collect(sources.SourceRegistry.all_sources())
+        import_sources()  # before `collect`, which imports the SDK (and with it every connector)
+    except SourcesImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from harness.inventory.collect import InventoryError, collect
+    from sources.common.registry import SourceRegistry
+
+    try:
+        entries = collect(SourceRegistry.all_sources())
         matrix = build_matrix(load_outcomes(args.results)) if args.results else None
     except (InventoryError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

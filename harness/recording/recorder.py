@@ -24,6 +24,7 @@ import responses
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import Scenario
+from harness.one_line import describe
 from harness.paths import FIXTURES_ROOT
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
 from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
@@ -75,16 +76,33 @@ class Recorder:
 
     def _capture(self, simulator: Simulator, work: Callable[[], Any], har_path: Path) -> Path:
         entries: list[HarEntry] = []
+        simulator_failures: list[RecordingError] = []
 
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-            simulated = simulator(request)
+            try:
+                simulated = simulator(request)
+            except Exception as exc:
+                url = scrub_text(request.url or "", self.secrets)
+                answering = f"answering {request.method} {url}"
+                failure = RecordingError(f"{har_path}: the simulator raised {describe(exc)} {answering}")
+                simulator_failures.append(failure)  # reported even if the connector catches or wraps it
+                raise failure from exc
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
 
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
-            work()
+            try:
+                work()
+            except RecordingError:
+                raise
+            except Exception as exc:
+                if simulator_failures:
+                    raise simulator_failures[0] from None
+                raise RecordingError(f"{har_path}: the connector failed while recording: {describe(exc)}") from None
+        if simulator_failures:
+            raise simulator_failures[0]
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
         write_har(har_path, entries, self.creator)
@@ -161,13 +179,22 @@ class Recorder:
 def load_simulator_module(source_type: str) -> Any:
     path = FIXTURES_ROOT / source_type / "simulator.py"
     if not path.is_file():
-        raise RecordingError(f"{path}: no simulator to record {source_type!r} from")
+        raise RecordingError(
+            f"{path}: no simulator to record {source_type!r} from; write one with "
+            "`record_all(recorder_class)` (see the other sources' simulators)"
+        )
     spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     # Registered before it runs: dataclasses (and pickling) look the module up in sys.modules by name.
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(spec.name, None)
+        raise RecordingError(f"{path}: the simulator failed to import: {describe(exc)}") from None
+    if not callable(getattr(module, "record_all", None)):
+        raise RecordingError(f"{path}: defines no `record_all(recorder_class)` function")
     return module
 
 
@@ -176,13 +203,23 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness record SOURCE", file=sys.stderr)
         return 2
-    import sources  # noqa: F401  (registers every connector)
+    from harness.one_line import SourcesImportError, import_sources
+    from sources.common.registry import SourceRegistry
 
+    source_type = args[0]
     try:
-        module = load_simulator_module(args[0])
-        module.record_all(Recorder)
-    except (RecordingError, ValueError) as exc:
+        import_sources()  # registers every connector
+        registered = SourceRegistry.source_types()
+        if source_type not in registered:
+            raise RecordingError(
+                f"{source_type!r} is not a registered source type; registered: {', '.join(registered) or 'none'}"
+            )
+        load_simulator_module(source_type).record_all(Recorder)
+    except (RecordingError, SourcesImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the simulator's own code, or a connector error outside a recorded run
+        print(f"error: recording {source_type!r} failed: {describe(exc)}", file=sys.stderr)
         return 1
     return 0
 

@@ -37,4 +37,3 @@ class ParallelPlugin:
         if config.getvalue("dist") in DISTRIBUTIONS:
             return SourceGroupScheduling(config, log)
         return None
-

@@ -10,14 +10,13 @@ controller on its test report; the controller alone writes the results file and 
 
 from __future__ import annotations
 
-import importlib
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness import one_line
 from harness.paths import REPO_ROOT
 from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
 from harness.suite.results import Written, verdict_from_json, verdict_to_json, write_results
@@ -48,11 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def import_sources() -> None:
     """`import sources` registers every connector; a connector that does not import is a one-line usage error."""
     try:
-        importlib.import_module("sources")
-    except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = next((f"{frame.filename}:{frame.lineno}" for frame in reversed(frames)), "sources/__init__.py")
-        raise pytest.UsageError(f"importing the sources failed at {where}: {type(exc).__name__}: {exc}") from None
+        one_line.import_sources()
+    except one_line.SourcesImportError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
