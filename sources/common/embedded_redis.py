@@ -79,7 +79,8 @@ class _Spawner:
     """Starts child processes from one thread that lives as long as the process.
 
     The kernel sends the parent-death signal when the *thread* that forked the child ends, not the process: a
-    server started lazily from a short-lived worker thread would be killed when that thread finished.
+    server started lazily from a short-lived worker thread would be killed when that thread finished. The main
+    thread starts its children itself; other threads hand them to this one.
     """
 
     def __init__(self) -> None:
@@ -110,6 +111,8 @@ _spawner_lock = threading.Lock()
 
 def _spawn(**kwargs: Any) -> subprocess.Popen[bytes]:
     global _spawner
+    if threading.current_thread() is threading.main_thread():  # lives as long as the process
+        return subprocess.Popen(**kwargs)
     with _spawner_lock:
         if _spawner is None or _spawner.pid != os.getpid():  # a forked child has no spawner thread
             _spawner = _Spawner()

@@ -23,8 +23,8 @@ from sources.common.embedded_redis import SERVER_PID, start_embedded_redis, swee
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GONE_WITHIN_SECONDS = 10.0
 
-# The owner: a python process that starts the SDK's embedded server lazily from a short-lived thread (as a
-# source's worker thread might), proves it answers, prints its socket and waits to be killed.
+# The owner: a python process that starts the SDK's embedded server lazily, from its main thread or from a
+# short-lived thread (as a source's worker thread might), proves it answers, prints its socket and waits.
 OWNER = textwrap.dedent(
     """
     import sys, threading, time
@@ -33,10 +33,13 @@ OWNER = textwrap.dedent(
     if sys.argv[1] == "no-parent-death-signal":
         embedded_redis._parent_death_signal = lambda: None
     box = {}
-    thread = threading.Thread(target=lambda: box.update(client=get_redis_client()))
-    thread.start()
-    thread.join()
-    time.sleep(0.2)
+    if sys.argv[3] == "worker-thread":
+        thread = threading.Thread(target=lambda: box.update(client=get_redis_client()))
+        thread.start()
+        thread.join()
+        time.sleep(0.2)
+    else:
+        box["client"] = get_redis_client()
     box["client"].set("key", "value")
     print(box["client"].connection_pool.connection_kwargs["path"], flush=True)
     if sys.argv[2] == "exit":
@@ -72,9 +75,11 @@ def alive(pid: int) -> bool:
         return False
 
 
-def start_owner(tmp_root: Path, mode: str = "pdeathsig", then: str = "wait") -> tuple[subprocess.Popen[str], Path]:
+def start_owner(
+    tmp_root: Path, mode: str = "pdeathsig", then: str = "wait", thread: str = "worker-thread"
+) -> tuple[subprocess.Popen[str], Path]:
     owner = subprocess.Popen(
-        [sys.executable, "-c", OWNER, mode, then],
+        [sys.executable, "-c", OWNER, mode, then, thread],
         cwd=REPO_ROOT,
         env={**os.environ, "TMPDIR": str(tmp_root)},
         stdout=subprocess.PIPE,
@@ -101,11 +106,12 @@ def server_folders(root: Path) -> list[Path]:
     return sorted(path for path in root.iterdir() if not path.name.startswith("."))
 
 
+@pytest.mark.parametrize("thread", ["main-thread", "worker-thread"])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_killing_the_owner_leaves_no_redis_server_and_the_next_start_removes_its_folder(
-    tmp_root: Path, sig: signal.Signals
+    tmp_root: Path, sig: signal.Signals, thread: str
 ) -> None:
-    owner, folder = start_owner(tmp_root)
+    owner, folder = start_owner(tmp_root, thread=thread)
     pid = server_pid(folder)
     assert alive(pid), "the server outlived the short-lived thread that started it"
     assert os.getsid(pid) == pid, "the server runs in a session of its own"
