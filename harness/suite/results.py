@@ -8,11 +8,13 @@ and, for a source this run checked, a case its fixtures no longer produce. The f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,17 +128,28 @@ def write_results(
     cases_of: Callable[[str], set[tuple[str, str]]] | None = None,
 ) -> Written:
     """Merge this run's verdicts into the results file at `path` (see the module docstring)."""
-    previous, unreadable = _previous(path)
-    current = tree_of(verdicts)
-    tree, kept_sources, kept_cases = merge(previous, current, registered, cases_of or (lambda source: set()))
-    document = {"schema": SCHEMA, "results": tree}
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with _locked(path):  # runs finishing together (shards, parallel jobs) each keep the other's entries
+        previous, unreadable = _previous(path)
+        current = tree_of(verdicts)
+        tree, kept_sources, kept_cases = merge(previous, current, registered, cases_of or (lambda source: set()))
+        document = {"schema": SCHEMA, "results": tree}
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
     return Written(path, kept_sources, kept_cases, unreadable)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = os.open(path.parent / f".{path.name}.lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

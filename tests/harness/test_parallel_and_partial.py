@@ -8,7 +8,9 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from acme_vendor.corpus import GOOD
 from acme_vendor.known_bad import KNOWN_BAD
 
 from harness.paths import REPO_ROOT
+from harness.suite import results as results_file
+from harness.suite.suite import Case, Verdict
 
 ACME_PACKAGE_PARENT = Path(__file__).parent
 SELECTED = (GOOD, "acme_token_not_password", "acme_never_saves_state")
@@ -112,3 +116,26 @@ def test_a_results_file_that_cannot_be_merged_with_is_replaced_and_the_summary_s
 
     assert statuses(json.loads(results.read_text())["results"]) == {f"{GOOD}/-/registry": "passed"}
     assert f"results in {results} replaced: the file there was not readable JSON" in output
+
+
+def test_runs_finishing_together_keep_each_others_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each write reads the file, merges and replaces it: two runs finishing together must not both read the file
+    before either has replaced it (the second would drop the first's entries)."""
+    sources = ["source_a", "source_b", "source_c"]
+    path = tmp_path / "results.json"
+    read = results_file._previous
+
+    def slow_read(target: Path) -> Any:
+        found = read(target)
+        time.sleep(0.2)  # the other runs reach their read meanwhile
+        return found
+
+    monkeypatch.setattr(results_file, "_previous", slow_read)
+
+    def finish_run(source: str) -> None:
+        results_file.write_results(path, [Verdict(Case(source, None, "registry"), "passed", None, 0.01)], sources)
+
+    with ThreadPoolExecutor(len(sources)) as pool:
+        list(pool.map(finish_run, sources))
+
+    assert sorted(json.loads(path.read_text())["results"]) == sources
