@@ -3,7 +3,8 @@
 It holds the latest verdict of every case. A run replaces the entries of the cases it ran and keeps the others
 from the file it finds (merge), so a partial run (`--source stripe`, `-k resume`) never drops what earlier runs
 found about the rest. Entries that no longer describe a case are dropped: a source that is no longer registered,
-and, for a source this run checked, a case its fixtures no longer produce. The file is replaced atomically.
+and, for a source this run checked, a case its fixtures no longer produce. The file is read, merged and replaced
+under a lock (runs finishing together keep each other's entries) and atomically (a killed run leaves it whole).
 """
 
 from __future__ import annotations
