@@ -185,6 +185,7 @@ class EmbeddedRedis:
         self.folder = folder
         self.process = process
         self._lock_fd: int | None = lock_fd
+        self._owner = os.getpid()
 
     @property
     def socket_path(self) -> str:
@@ -205,6 +206,8 @@ class EmbeddedRedis:
 
     def stop(self) -> None:
         """Stop the server without saving, reap it, and remove its folder. Safe to call twice."""
+        if os.getpid() != self._owner:  # a forked child exiting: the server is its parent's
+            return
         if self.process.poll() is None:
             self.process.terminate()  # no `save` points configured: redis exits at once on SIGTERM
             try:

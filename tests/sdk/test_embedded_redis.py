@@ -180,3 +180,19 @@ def test_a_server_that_cannot_start_is_a_one_line_error_and_leaves_nothing(
         start_embedded_redis(root)
 
     assert server_folders(root) == []
+
+
+def test_a_forked_child_exiting_leaves_its_parents_server_alone(tmp_root: Path) -> None:
+    server = start_embedded_redis(tmp_root / "root")
+    try:
+        child = os.fork()
+        if child == 0:  # pragma: no cover  (the child: what its atexit handler would do)
+            server.stop()
+            os._exit(0)
+        os.waitpid(child, 0)
+
+        assert alive(server.pid)
+        assert server.folder.exists()
+        assert server.client().ping()
+    finally:
+        server.stop()
