@@ -116,6 +116,7 @@ class DriftResumeRecord:
     table_rows: tuple[dict[str, Any], ...]
     expected: dict[Key, Any]  # primary key -> version (the model's v2 after the resume), deleted rows excluded
     version_field: str | None
+    existed: frozenset[Key]  # keys of dataset v1
 
 
 class _Table:
@@ -133,6 +134,16 @@ class _Table:
         self.index = 0
 
     def merge(self, batches: Iterable[BatchRecord]) -> None:
+        """One step's batches as one merge (a later batch's row wins, as batch-by-batch merges would have it)."""
+        names = tuple(self.response.primary_keys or ())
+        latest: dict[Key, dict[str, Any]] = {}
+        for batch in batches:
+            for row in batch.rows:
+                key = tuple(row.get(name) for name in names)
+                latest.pop(key, None)
+                latest[key] = row
+        if not latest:
+            return
         writer = DeltaWriter(
             self.path,
             disposition="incremental",
@@ -141,8 +152,7 @@ class _Table:
             allow_duplicate_keys=bool(self.response.has_duplicate_primary_keys),
             target=self.target,
         )
-        batcher = Batcher(target=self.target, batch_per_item=True)
-        for table in batcher.batches([list(batch.rows) for batch in batches if batch.rows]):
+        for table in Batcher(target=self.target, batch_per_item=True).batches([list(latest.values())]):
             self.index += 1
             bounds = self.tracker.bounds(table, self.index) if self.tracker is not None else None
             writer.write(table, self.index)
@@ -166,6 +176,7 @@ def baseline(target: EndpointUnderTest) -> RunRecord:
 
 def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeRecord:
     model = new_model(fixtures_dir(target))
+    existed = frozenset(model.endpoint(target.name).row_keys())
     job_id = f"conformance-drift-{next(_counter)}"
     crashed = execute(
         target, RunSpec("full", crash_at=crash_at), job_id=job_id, keep_state=True, backend=_backend(target, model)
@@ -196,7 +207,7 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
     data = model.endpoint(target.name)
     expected = {key: data.version(key) for key in data.row_keys()}
     return DriftResumeRecord(
-        crash_at, drift, crashed, resumed, incremental, watermark, table.rows(), expected, data.version_field
+        crash_at, drift, crashed, resumed, incremental, watermark, table.rows(), expected, data.version_field, existed
     )
 
 
