@@ -19,7 +19,7 @@ import requests
 from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
 from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
-from sources.common.rest_source import PageRequest, RESTClient
+from sources.common.rest_source import BasePaginator, PageNumberPaginator, PageRequest, RESTClient
 from sources.common.retry import RETRYABLE_STATUSES, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs
 
@@ -94,6 +94,26 @@ class ResumesFromInstanceMemory(AcmeSource):
             if page.next_request is not None:
                 manager.save_state(AcmeResume(phase, page.next_request.to_state()))
                 self._position = page.next_request
+
+
+class SavesPageNumber(AcmeSource):
+    """Pages tickets by page number (`page=N`) and saves the next page number: rows that move or vanish while
+    the sync runs or is down shift every later page, so the sync skips the rows that slid onto an earlier page."""
+
+    source_type = constant("acme_saves_page_number")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {**params, "page": 1}) for name, params in phases] if endpoint.name == "tickets" else phases
+
+    def paginator(self, endpoint: AcmeEndpoint) -> BasePaginator:
+        if endpoint.name == "tickets":
+            return PageNumberPaginator(page_size=self._page_size)
+        return super().paginator(endpoint)
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        self._page_size = config.page_size
+        yield from super().items(config, manager, inputs, endpoint)
 
 
 class ClientSideFilter(AcmeSource):
@@ -428,6 +448,8 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(NeverSavesState, "resume.every_checkpoint", "agents", "never called save_state"),
     KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
+    KnownBad(SavesPageNumber, "resume.under_drift", "tickets", "never reached the table", recorded_with_itself=True),
+    KnownBad(SavesPageNumber, "pagination.under_drift", "tickets", "skipped", recorded_with_itself=True),
     KnownBad(ClientSideFilter, "incremental.server_filter", "tickets", "client-side", recorded_with_itself=True),
     KnownBad(IgnoresIncrementalField, "incremental.honours_field", "tickets", "INCREMENTAL_FIELDS"),
     KnownBad(LooksBackADay, "incremental.future", "tickets", "zero rows", recorded_with_itself=True),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from acme_vendor.dataset import AcmeData
+from acme_vendor.model import save as save_model
 from acme_vendor.simulator import TOKEN, simulator
 from harness.recording.recorder import Recorder
 
@@ -55,4 +56,5 @@ def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
         earliest_value=occurred[len(occurred) * 2 // 3],
     )
     (out_dir / "manifest.toml").write_text("\n".join(lines) + "\n")
+    save_model(data, out_dir)
     return out_dir

@@ -2,8 +2,10 @@
 
 - `GET /v1/me`: the account and the token's scopes (the credential probe).
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
-  default **desc**), `updated_since` / `created_since` (ISO, inclusive), `starting_after` (a ticket id).
-  Body `{"data": [...], "has_more": bool}`.
+  default **desc**), `updated_since` / `created_since` (ISO, inclusive), `starting_after` (a ticket id) or
+  `page` (from 1). Body `{"data": [...], "has_more": bool}`. `starting_after` continues after the position
+  the ticket had when it was served (sort value, id), so the cursor stays valid when that ticket is updated or
+  deleted afterwards, as keyset cursors do; `page` counts positions in the current data.
 - `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), `cursor` (opaque).
   Body `{"events": [...], "next_cursor": str | null}`.
@@ -47,7 +49,10 @@ def _limit(params: dict[str, str], default: int) -> int:
     return max(1, min(MAX_LIMIT, int(params.get("limit", default))))
 
 
-def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
+Positions = dict[tuple[str, str, str], tuple[str, str]]
+
+
+def _tickets(data: AcmeData, params: dict[str, str], served: Positions | None = None) -> SimulatedResponse:
     sort_by = params.get("sort_by", "created_at")
     order = params.get("order", "desc")
     if sort_by not in ("created_at", "updated_at") or order not in ("asc", "desc"):
@@ -63,13 +68,23 @@ def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
             rows = [row for row in rows if parse(row[field]) >= floor]
     rows = sorted(rows, key=lambda row: (row[sort_by], row["id"]), reverse=order == "desc")
     after = params.get("starting_after")
-    if after is not None:
+    limit = _limit(params, 10)
+    remembered = (served or {}).get((sort_by, order, after or ""))
+    if after is not None and remembered is not None:
+        descending = order == "desc"
+        rows = [row for row in rows if ((row[sort_by], row["id"]) < remembered) == descending and row["id"] != after]
+    elif after is not None:
         ids = [row["id"] for row in rows]
         if after not in ids:
             return _error(400, "invalid_param", f"No such ticket: {after}")
         rows = rows[ids.index(after) + 1 :]
-    limit = _limit(params, 10)
-    return SimulatedResponse(200, {"data": rows[:limit], "has_more": len(rows) > limit}, dict(RATE_HEADERS))
+    elif "page" in params:
+        rows = rows[(max(1, int(params["page"])) - 1) * limit :]
+    page = rows[:limit]
+    if served is not None:
+        for row in page:
+            served[(sort_by, order, row["id"])] = (row[sort_by], row["id"])
+    return SimulatedResponse(200, {"data": page, "has_more": len(rows) > limit}, dict(RATE_HEADERS))
 
 
 def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
@@ -114,14 +129,19 @@ def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
 
 
 def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
+    served: Positions = {}
+
+    def tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
+        return _tickets(data, params, served)
+
     def respond(request: requests.PreparedRequest) -> SimulatedResponse:
         if request.headers.get("Authorization") != f"Bearer {token}":
             return SimulatedResponse(401, UNAUTHORIZED_BODY, dict(RATE_HEADERS))
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
             "/v1/tickets": (
-                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after"},
-                _tickets,
+                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after", "page"},
+                tickets,
             ),
             "/v1/agents": ({"page", "per_page"}, _agents),
             "/v1/events": ({"limit", "since", "before", "cursor"}, _events),
