@@ -30,7 +30,7 @@ from harness.replay.simulated import SimulatedReplay
 from harness.runs.engine import execute, work_root
 from harness.runs.records import BatchRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest
-from harness.simulators.loader import new_model
+from harness.simulators.loader import ModelProblem, new_model
 from harness.simulators.model import Change, Key, VendorModel
 
 _counter = itertools.count(1)
@@ -226,14 +226,20 @@ def pages_under_drift(target: EndpointUnderTest, plain: RunRecord, after_batch: 
     delivered = keys_of(plain.batches[:after_batch], names)
     backend = _backend(target, model)
     changes: list[Drift] = []
+    problems: list[Exception] = []
     seed = f"{target.source_type}/{target.name}/pages/{after_batch}"
     start = set(model.endpoint(target.name).row_keys())
 
     def mutate() -> None:
-        changes.append(apply_drift(model, target.name, delivered, seed, ("update", "insert")))
+        try:
+            changes.append(apply_drift(model, target.name, delivered, seed, ("update", "insert")))
+        except Exception as exc:  # the vendor model's fault, not the source's: reported after the run
+            problems.append(exc)
 
     backend.between_pages(plain.batches[after_batch - 1].requests_before, mutate)
     run = execute(target, RunSpec("full"), backend=backend)
+    if problems:
+        raise ModelProblem(f"{fixtures_dir(target)}/simulator.py: changing {target.name}: {problems[0]!r}")
     drift = changes[0] if changes else Drift((), frozenset(delivered))
     remaining = frozenset(key for key in model.endpoint(target.name).row_keys() if key in start)
     return DriftPagesRecord(after_batch, drift, run, remaining)
