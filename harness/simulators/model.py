@@ -18,12 +18,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
-from harness.recording.recorder import SimulatedResponse
-
 Key = tuple[Any, ...]
 Mutation = str  # "update" | "insert" | "delete"
 MUTATIONS: tuple[Mutation, ...] = ("update", "insert", "delete")
-Responder = Callable[[Any], SimulatedResponse]
+Responder = Callable[[Any], Any]  # a PreparedRequest -> the vendor's SimulatedResponse (harness.recording.recorder)
 
 
 class EndpointModel(ABC):
@@ -143,7 +141,7 @@ class VendorModel:
         self.version = 1
         self.changes: list[Change] = []
 
-    def respond(self, request: Any) -> SimulatedResponse:
+    def respond(self, request: Any) -> Any:
         """The vendor's answer to a `requests.PreparedRequest` against the current version."""
         return self._respond(request)
 
