@@ -211,11 +211,17 @@ class IgnoresHasMore(AcmeSource):
         while True:
             response = client.session.get(f"{BASE_URL}{endpoint.path}", params=request_params)
             response.raise_for_status()
-            rows = response.json()["data"]
+            body = response.json()
+            rows = body["data"]
             if not rows:
                 return
             yield rows
-            request_params = {**request_params, "starting_after": rows[-1]["id"]}
+            # has_more is never read: past the last page (no next_cursor) it asks for the rows after the last one
+            request_params = {key: value for key, value in request_params.items() if key != "cursor"}
+            if body.get("next_cursor"):
+                request_params["cursor"] = body["next_cursor"]
+            else:
+                request_params["starting_after"] = rows[-1]["id"]
 
 
 class IgnoresIncrementalField(AcmeSource):

@@ -2,10 +2,10 @@
 
 - `GET /v1/me`: the account and the token's scopes (the credential probe).
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
-  default **desc**), `updated_since` / `created_since` (ISO, inclusive), `starting_after` (a ticket id) or
-  `page` (from 1). Body `{"data": [...], "has_more": bool}`. `starting_after` continues after the position
-  the ticket had when it was served (sort value, id), so the cursor stays valid when that ticket is updated or
-  deleted afterwards, as keyset cursors do; `page` counts positions in the current data.
+  default **desc**), `updated_since` / `created_since` (ISO, inclusive), and one of `cursor` (the `next_cursor`
+  of the page before: an opaque keyset position, the last row's sort value and id, valid whatever changed
+  since), `starting_after` (a ticket id, resolved where that ticket is now) or `page` (from 1).
+  Body `{"data": [...], "has_more": bool, "next_cursor": str | null}`.
 - `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), `cursor` (opaque).
   Body `{"events": [...], "next_cursor": str | null}`.
@@ -49,10 +49,25 @@ def _limit(params: dict[str, str], default: int) -> int:
     return max(1, min(MAX_LIMIT, int(params.get("limit", default))))
 
 
-Positions = dict[tuple[str, str, str], tuple[str, str]]
+def _ticket_cursor(sort_by: str, order: str, row: dict[str, Any]) -> str:
+    position = {"s": sort_by, "o": order, "v": row[sort_by], "id": row["id"]}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
 
 
-def _tickets(data: AcmeData, params: dict[str, str], served: Positions | None = None) -> SimulatedResponse:
+def _after_cursor(rows: list[dict[str, Any]], token: str, sort_by: str, order: str) -> list[dict[str, Any]] | None:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(token))
+        if (position["s"], position["o"]) != (sort_by, order):
+            return None
+        last = (position["v"], position["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if order == "desc":
+        return [row for row in rows if (row[sort_by], row["id"]) < last]
+    return [row for row in rows if (row[sort_by], row["id"]) > last]
+
+
+def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     sort_by = params.get("sort_by", "created_at")
     order = params.get("order", "desc")
     if sort_by not in ("created_at", "updated_at") or order not in ("asc", "desc"):
@@ -69,10 +84,11 @@ def _tickets(data: AcmeData, params: dict[str, str], served: Positions | None = 
     rows = sorted(rows, key=lambda row: (row[sort_by], row["id"]), reverse=order == "desc")
     after = params.get("starting_after")
     limit = _limit(params, 10)
-    remembered = (served or {}).get((sort_by, order, after or ""))
-    if after is not None and remembered is not None:
-        descending = order == "desc"
-        rows = [row for row in rows if ((row[sort_by], row["id"]) < remembered) == descending and row["id"] != after]
+    if "cursor" in params:
+        found = _after_cursor(rows, params["cursor"], sort_by, order)
+        if found is None:
+            return _error(400, "invalid_cursor", "Malformed cursor, or a cursor of another sort order")
+        rows = found
     elif after is not None:
         ids = [row["id"] for row in rows]
         if after not in ids:
@@ -80,11 +96,9 @@ def _tickets(data: AcmeData, params: dict[str, str], served: Positions | None = 
         rows = rows[ids.index(after) + 1 :]
     elif "page" in params:
         rows = rows[(max(1, int(params["page"])) - 1) * limit :]
-    page = rows[:limit]
-    if served is not None:
-        for row in page:
-            served[(sort_by, order, row["id"])] = (row[sort_by], row["id"])
-    return SimulatedResponse(200, {"data": page, "has_more": len(rows) > limit}, dict(RATE_HEADERS))
+    page, more = rows[:limit], len(rows) > limit
+    body = {"data": page, "has_more": more, "next_cursor": _ticket_cursor(sort_by, order, page[-1]) if more else None}
+    return SimulatedResponse(200, body, dict(RATE_HEADERS))
 
 
 def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
@@ -129,19 +143,14 @@ def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
 
 
 def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
-    served: Positions = {}
-
-    def tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
-        return _tickets(data, params, served)
-
     def respond(request: requests.PreparedRequest) -> SimulatedResponse:
         if request.headers.get("Authorization") != f"Bearer {token}":
             return SimulatedResponse(401, UNAUTHORIZED_BODY, dict(RATE_HEADERS))
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
             "/v1/tickets": (
-                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after", "page"},
-                tickets,
+                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after", "page", "cursor"},
+                _tickets,
             ),
             "/v1/agents": ({"page", "per_page"}, _agents),
             "/v1/events": ({"limit", "since", "before", "cursor"}, _events),
