@@ -1,7 +1,7 @@
 """The vendor model interface: a simulator that answers any request against a dataset that can change.
 
-Like stripe-mock or moto, a `VendorModel` holds the vendor's data and answers every request against its current
-version; between requests the harness can change that data the way the vendor's users would: update a row (its
+A `VendorModel` is a stateful model of a vendor: it holds the vendor's data and answers every request against its
+current version; between requests the harness can change that data the way the vendor's users would: update a row (its
 last-modified time moves to the model's clock, so it moves wherever the vendor's sort puts it), insert a row,
 delete a row. Each change bumps `version` and is logged.
 
