@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from requests.auth import HTTPBasicAuth
 
-from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE, ChargebeeEndpoint
+from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, ChargebeeEndpoint
 from sources.common import watermarks
 from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.http import TrackedSession, make_tracked_session
@@ -81,7 +81,7 @@ def initial_params(endpoint: ChargebeeEndpoint, inputs: SourceInputs, page_size:
     """First page: explicit ascending sort on the incremental field, and the server-side watermark filter."""
     field = incremental_field(endpoint, inputs) or endpoint.incremental_field_names[0]
     params: dict[str, Any] = {
-        "limit": min(page_size, MAX_PAGE_SIZE),
+        "limit": endpoint.page_size(page_size),
         "include_deleted": "true",
         "sort_by[asc]": field,
     }
@@ -144,17 +144,7 @@ def chargebee_source(
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     incremental_field(endpoint, inputs)  # an unknown field fails here, before the pipeline starts
-    return SourceResponse(
-        name=endpoint.name,
-        items=lambda: iter_pages(api_key, site, endpoint, inputs, manager, page_size),
-        primary_keys=[endpoint.primary_key],
-        partition_count=1,
-        partition_size=1,
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(lambda: iter_pages(api_key, site, endpoint, inputs, manager, page_size))
 
 
 def probe(api_key: str, site: str, endpoint: ChargebeeEndpoint) -> requests.Response:

@@ -72,7 +72,7 @@ def initial_params(endpoint: KlaviyoEndpoint, inputs: SourceInputs, page_size: i
     """First page: explicit ascending sort on the incremental field, and the server-side watermark filter."""
     field = incremental_field(endpoint, inputs)
     params: dict[str, Any] = {
-        "page[size]": min(page_size, endpoint.max_page_size),
+        "page[size]": endpoint.page_size(page_size),
         "sort": field or endpoint.incremental_field_names[0],
     }
     if field is not None and inputs.db_incremental_field_last_value is not None:
@@ -149,17 +149,7 @@ def klaviyo_source(
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     incremental_field(endpoint, inputs)  # an unknown field fails here, before the pipeline starts
-    return SourceResponse(
-        name=endpoint.name,
-        items=lambda: iter_pages(api_key, endpoint, inputs, manager, page_size),
-        primary_keys=[endpoint.primary_key],
-        partition_count=1,
-        partition_size=1,
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(lambda: iter_pages(api_key, endpoint, inputs, manager, page_size))
 
 
 def probe(api_key: str, endpoint: KlaviyoEndpoint) -> requests.Response:

@@ -75,7 +75,7 @@ def incremental_field(endpoint: ZendeskEndpoint, inputs: SourceInputs) -> str | 
 
 
 def initial_params(endpoint: ZendeskEndpoint, inputs: SourceInputs, page_size: int) -> dict[str, Any]:
-    params: dict[str, Any] = {endpoint.page_size_param: min(page_size, endpoint.max_page_size)}
+    params: dict[str, Any] = {endpoint.page_size_param: endpoint.page_size(page_size)}
     if endpoint.kind != "export":
         return params
     start_time = 0  # a full export starts at the beginning of the account
@@ -145,16 +145,8 @@ def zendesk_source(
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     incremental_field(endpoint, inputs)  # an unknown field fails here, before the pipeline starts
-    return SourceResponse(
-        name=endpoint.name,
-        items=lambda: iter_pages(make_session(email, api_token), subdomain, endpoint, inputs, manager, page_size),
-        primary_keys=[endpoint.primary_key],
-        partition_count=1,
-        partition_size=1,
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
+    return endpoint.response(
+        lambda: iter_pages(make_session(email, api_token), subdomain, endpoint, inputs, manager, page_size)
     )
 
 

@@ -16,8 +16,7 @@ from harness.recording.recorder import Simulator, load_simulator_module
 from harness.testing import HarServer, serve_har_file, serve_simulator
 from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs
-from sources.github.config import GithubSourceConfig
-from sources.github.source import GithubSource
+from sources.github.source import GithubSource, GithubSourceConfig
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "github"
 ANY_GITHUB_URL = re.compile(r"https://api\.github\.com/.*")

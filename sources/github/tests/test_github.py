@@ -21,11 +21,9 @@ from sources.common.errors import ConfigError
 from sources.common.rest_source import PageCapHit
 from sources.common.typings import SourceInputs
 from sources.github import github as github_transport
-from sources.github.config import GithubSourceConfig
-from sources.github.github import GithubResumeConfig, format_since, make_client
+from sources.github.github import GITHUB_RETRY, GithubRateLimitError, GithubResumeConfig, format_since, make_client
 from sources.github.merge import read_merged
-from sources.github.source import GithubSource
-from sources.github.transport import GITHUB_RETRY, GithubRateLimitError
+from sources.github.source import GithubSource, GithubSourceConfig
 
 from .conftest import REPOSITORIES
 
@@ -146,10 +144,10 @@ def test_unsupported_incremental_field_is_refused(
     source: GithubSource, config: GithubSourceConfig, make_inputs: Callable[..., SourceInputs]
 ) -> None:
     inputs = make_inputs("issues", should_use_incremental_field=True, incremental_field="created_at")
-    with pytest.raises(ConfigError, match="github issues: incremental field 'created_at' is not supported"):
+    with pytest.raises(ConfigError, match="github issues: cannot sync incrementally on 'created_at'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
     inputs = make_inputs("repositories", should_use_incremental_field=True, incremental_field="updated_at")
-    with pytest.raises(ConfigError, match="github repositories: this endpoint has no incremental sync"):
+    with pytest.raises(ConfigError, match="github repositories: cannot sync incrementally on 'updated_at'; choose one of none"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
 
 

@@ -17,10 +17,9 @@ from sources.common.errors import ConfigError
 from sources.common.fields import SourceFieldInputConfigType
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs
-from sources.github.config import GithubSourceConfig
 from sources.github.github import GithubResumeConfig
 from sources.github.settings import ENDPOINTS
-from sources.github.source import GithubSource
+from sources.github.source import GithubSource, GithubSourceConfig
 
 from .conftest import REPOSITORIES, TOKEN, HarServer
 
@@ -183,7 +182,7 @@ def test_source_for_pipeline_rejects_unknown_schema(
     source: GithubSource, config: GithubSourceConfig, make_inputs: Callable[..., SourceInputs]
 ) -> None:
     inputs = make_inputs("gists")
-    with pytest.raises(ConfigError, match="unknown schema 'gists'"):
+    with pytest.raises(ConfigError, match="unknown endpoint 'gists'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
 
 

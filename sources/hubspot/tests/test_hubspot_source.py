@@ -145,7 +145,7 @@ def test_validate_credentials_never_raises_on_a_transport_error(
 def test_validate_credentials_for_an_unknown_schema(source: HubspotSource, config: HubspotSourceConfig) -> None:
     ok, message = source.validate_credentials(config, team_id=1, schema_name="tickets")
     assert not ok
-    assert message == "hubspot: unknown endpoint 'tickets'; known: companies, contacts, deals"
+    assert message == "HubSpot has no table 'tickets'; known: contacts, companies, deals"
 
 
 def test_non_retryable_errors_cover_401_and_403(source: HubspotSource) -> None:

@@ -16,8 +16,7 @@ from harness.recording.recorder import Simulator, load_simulator_module
 from harness.testing import HarServer, serve_har_file, serve_simulator
 from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs
-from sources.stripe.config import StripeSourceConfig
-from sources.stripe.source import StripeSource
+from sources.stripe.source import StripeSource, StripeSourceConfig
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "stripe"
 ANY_STRIPE_URL = re.compile(r"https://api\.stripe\.com/.*")

@@ -19,11 +19,9 @@ from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ConfigError
 from sources.common.http import RequestRecord
 from sources.common.typings import SourceInputs
-from sources.stripe.config import StripeSourceConfig
 from sources.stripe.settings import CHARGES, ENDPOINTS
-from sources.stripe.source import StripeSource
-from sources.stripe.stripe import StripeResumeConfig, Window, plan_windows, to_epoch
-from sources.stripe.transport import StripeSyncError
+from sources.stripe.source import StripeSource, StripeSourceConfig
+from sources.stripe.stripe import StripeResumeConfig, StripeSyncError, Window, plan_windows, to_epoch
 
 from .conftest import API_KEY, HarServer
 

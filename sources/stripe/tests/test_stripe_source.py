@@ -18,11 +18,9 @@ from sources.common.errors import ConfigError
 from sources.common.fields import SourceFieldInputConfigType
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs
-from sources.stripe.config import StripeSourceConfig
 from sources.stripe.settings import ENDPOINTS
-from sources.stripe.source import StripeSource
-from sources.stripe.stripe import StripeResumeConfig
-from sources.stripe.transport import StripeSyncError
+from sources.stripe.source import StripeSource, StripeSourceConfig
+from sources.stripe.stripe import StripeResumeConfig, StripeSyncError
 
 from .conftest import API_KEY, HarServer
 
@@ -132,7 +130,7 @@ def test_credentials_other_failures_are_reported_once(
 def test_credentials_unknown_schema(source: StripeSource, config: StripeSourceConfig) -> None:
     assert source.validate_credentials(config, team_id=1, schema_name="payouts") == (
         False,
-        "stripe: unknown schema 'payouts'",
+        "Stripe has no table 'payouts'; known: charges, customers, invoices",
     )
 
 
@@ -154,7 +152,7 @@ def test_source_for_pipeline_rejects_unknown_schema(
     source: StripeSource, config: StripeSourceConfig, make_inputs: Callable[..., SourceInputs]
 ) -> None:
     inputs = make_inputs("payouts")
-    with pytest.raises(ConfigError, match="stripe: unknown schema 'payouts'"):
+    with pytest.raises(ConfigError, match="stripe: unknown endpoint 'payouts'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
 
 

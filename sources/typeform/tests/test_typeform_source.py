@@ -138,7 +138,7 @@ def test_validate_credentials_never_raises(
     assert not ok and message is not None and "ConnectionError" in message
     assert source.validate_credentials(config, team_id=1, schema_name="responses") == (
         False,
-        "typeform: unknown endpoint 'responses'; known: forms, workspaces",
+        "Typeform has no table 'responses'; known: forms, workspaces",
     )
 
 
