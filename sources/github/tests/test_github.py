@@ -147,7 +147,7 @@ def test_unsupported_incremental_field_is_refused(
     with pytest.raises(ConfigError, match="github issues: cannot sync incrementally on 'created_at'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
     inputs = make_inputs("repositories", should_use_incremental_field=True, incremental_field="updated_at")
-    with pytest.raises(ConfigError, match="github repositories: cannot sync incrementally on 'updated_at'; choose one of none"):
+    with pytest.raises(ConfigError, match="github repositories: cannot sync incrementally on 'updated_at'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
 
 
