@@ -1,4 +1,5 @@
-"""harness.testing: a HAR fixture served to connector tests answers only the requests that were recorded."""
+"""harness.testing: a HAR fixture served to connector tests answers only the requests that were recorded, matched
+as the replay matches them."""
 
 from __future__ import annotations
 
@@ -56,8 +57,8 @@ def test_requests_get_their_recorded_answers_in_order(mock: responses.RequestsMo
 @pytest.mark.parametrize(
     ("url", "body"),
     [
-        ("https://api.acme.example/orders?cursor=b&limit=2", None),  # same pairs, another order
         ("https://api.acme.example/orders?limit=3", None),
+        ("https://api.acme.example/orders?limit=2&limit=2", None),
         (SEARCH, '{"after": "2"}'),
     ],
 )
@@ -67,6 +68,21 @@ def test_a_request_that_was_not_recorded_fails_the_test(
     serve_har_file(mock, har_path, ANY_ACME_URL, methods=("GET", "POST"))
     with pytest.raises(AssertionError, match="not in the fixture"):
         requests.request("POST" if body else "GET", url, data=body)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "index"),
+    [
+        ("GET", "https://api.acme.example/orders?cursor=b&limit=2", None, 1),  # the same pairs in another order
+        ("POST", SEARCH, '{"after":"1"}', 2),  # the same JSON value, spelled without the space
+    ],
+)
+def test_requests_match_like_the_replay(
+    mock: responses.RequestsMock, har_path: Path, method: str, url: str, body: str | None, index: int
+) -> None:
+    server = serve_har_file(mock, har_path, ANY_ACME_URL, methods=("GET", "POST"))
+    requests.request(method, url, data=body)
+    assert server.served == [index]
 
 
 def test_each_entry_is_served_once_unless_replaying_used_ones(mock: responses.RequestsMock, har_path: Path) -> None:

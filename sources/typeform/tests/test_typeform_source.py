@@ -153,21 +153,21 @@ def test_non_retryable_errors_cover_both_data_centers(source: TypeformSource) ->
     assert all(errors.values())
 
 
-def test_forms_plumbing(source: TypeformSource, config: TypeformSourceConfig, inputs_for) -> None:
-    response = source.source_for_pipeline(config, inputs_for("forms"))
+def test_forms_plumbing(source: TypeformSource, config: TypeformSourceConfig, make_inputs) -> None:
+    response = source.source_for_pipeline(config, make_inputs("forms"))
     assert response.name == "forms" and response.primary_keys == ["id"]
     assert response.partition_keys == ["created_at"]
     assert (response.partition_mode, response.partition_format) == ("datetime", "month")
     assert response.sort_mode == "asc"
 
 
-def test_workspaces_plumbing(source: TypeformSource, config: TypeformSourceConfig, inputs_for) -> None:
-    response = source.source_for_pipeline(config, inputs_for("workspaces"))
+def test_workspaces_plumbing(source: TypeformSource, config: TypeformSourceConfig, make_inputs) -> None:
+    response = source.source_for_pipeline(config, make_inputs("workspaces"))
     assert response.name == "workspaces" and response.primary_keys == ["id"]
     assert response.partition_keys is None and response.partition_mode is None
     assert response.sort_mode == "asc"
 
 
-def test_unknown_schema_is_a_clear_error(source: TypeformSource, config: TypeformSourceConfig, inputs_for) -> None:
+def test_unknown_schema_is_a_clear_error(source: TypeformSource, config: TypeformSourceConfig, make_inputs) -> None:
     with pytest.raises(TypeformError, match=r"^typeform: unknown endpoint 'responses'; known: forms, workspaces$"):
-        source.source_for_pipeline(config, inputs_for("responses"))
+        source.source_for_pipeline(config, make_inputs("responses"))
