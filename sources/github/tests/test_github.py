@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -13,7 +12,6 @@ import pytest
 import requests
 import responses
 
-from harness.pipeline import read_table, run
 from harness.testing import HarServer
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
@@ -208,33 +206,6 @@ def test_child_page_cap_is_logged_as_an_event(
     assert all(len(batch) <= config.page_size for batch in batches)
 
 
-def test_state_is_saved_after_each_batch_not_before(
-    source: GithubSource,
-    config: GithubSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_har: Callable[[str], HarServer],
-) -> None:
-    server = serve_har("issues/full.har")
-    inputs = incremental(make_inputs)
-    manager = source.get_resumable_source_manager(inputs)
-    iterator = iter(source.source_for_pipeline(config, manager, inputs).items())
-    handed_over = next(iterator)
-    assert not manager.can_resume(), "nothing is saved before the consumer has taken the first batch"
-    next(iterator)
-    state = manager.load_state()
-    assert state is not None and state.cursors is not None
-    assert set(state.cursors) == set(REPOSITORIES)
-    before_cursors: list[int] = []
-    for repository, cursor in state.cursors.items():
-        pages = pages_of(server, repository)
-        urls = [url for url, _ in pages]
-        assert cursor is not None and cursor[0] in urls
-        index = urls.index(cursor[0])
-        before_cursors += [row["id"] for _, rows in pages[:index] for row in rows]
-        before_cursors += [row["id"] for row in pages[index][1][: cursor[1]]]
-    assert sorted(before_cursors) == sorted(row["id"] for row in handed_over), "the state is where batch 1 ended"
-
-
 def test_saved_state_is_where_the_next_run_starts(
     source: GithubSource,
     config: GithubSourceConfig,
@@ -289,40 +260,6 @@ def test_state_naming_an_unconfigured_repository_starts_over(
     batches = collect(source, config, inputs)
     assert server.served == [0, 1]
     assert len(batches) == len(REPOSITORIES)
-
-
-def _ids(batches: list[Rows]) -> set[int]:
-    return {row["id"] for batch in batches for row in batch}
-
-
-@pytest.mark.parametrize("schema_name", ["repositories", "issues", "issue_comments"])
-def test_crash_at_every_checkpoint_resumes_without_loss(
-    source: GithubSource,
-    config: GithubSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_simulator: Callable[..., None],
-    simulator_module: Any,
-    schema_name: str,
-) -> None:
-    simulator = simulator_module.GithubSimulator(simulator_module.build_dataset())
-    serve_simulator(simulator)
-    full = collect(source, config, make_inputs(schema_name, job_id=f"{schema_name}-full"))
-    # Where the resumed run refetches the page batch k came from: a fan-out re-reads its parent page first,
-    # a merged list reloads every repository's current page.
-    window = {"repositories": 1, "issues": len(REPOSITORIES), "issue_comments": 2}[schema_name]
-    assert len(full) >= 2
-    for k in range(1, len(full) + 1):
-        inputs = make_inputs(schema_name, job_id=f"{schema_name}-crash-{k}")
-        items = iter(source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs).items())
-        simulator.requests.clear()
-        kept = [next(items) for _ in range(k - 1)]
-        next(items)  # batch k is handed over, then the process dies while handling it
-        items.close()
-        crashed_at = simulator.requests[-1]
-        simulator.requests.clear()
-        resumed = collect(source, config, inputs)
-        assert _ids(kept) | _ids(resumed) >= _ids(full), f"rows lost after a crash at checkpoint {k}"
-        assert crashed_at in simulator.requests[:window], f"checkpoint {k}: resumed elsewhere"
 
 
 def _serve_sequence(mocked: responses.RequestsMock, answers: list[tuple[int, dict[str, str], Any]]) -> list[str]:
@@ -404,33 +341,3 @@ def test_server_errors_are_retried(
         assert collect(source, config, make_inputs("repositories")) == [[repo]]
     assert len(calls) == 2
     assert len(clock.sleeps) == 1
-
-
-@pytest.mark.parametrize("schema_name", ["repositories", "issues", "issue_comments"])
-def test_full_fixture_lands_in_delta(
-    source: GithubSource,
-    config: GithubSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_har: Callable[[str], HarServer],
-    tmp_path: Path,
-    schema_name: str,
-) -> None:
-    server = serve_har(f"{schema_name}/full.har")
-    overrides: dict[str, Any] = {}
-    if schema_name == "issues":
-        overrides = {"should_use_incremental_field": True, "incremental_field": "updated_at"}
-        overrides["incremental_field_type"] = "datetime"
-    inputs = make_inputs(schema_name, **overrides)
-    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
-    result = run(response, inputs, tmp_path / schema_name)
-    recorded = [
-        row
-        for entry in server.entries
-        if schema_name != "issue_comments" or "/comments" in entry.request.url
-        for row in (lambda body: body if isinstance(body, list) else [body])(json.loads(entry.response.body))
-    ]
-    table = read_table(result.table_path)
-    assert table.num_rows == len({row["id"] for row in recorded})
-    assert set(table.column("id").to_pylist()) == {row["id"] for row in recorded}
-    if schema_name == "issue_comments":
-        assert {"_issues_number", "_repositories_full_name"} <= set(table.column_names)

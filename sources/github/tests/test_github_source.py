@@ -85,15 +85,6 @@ def test_schemas(source: GithubSource, config: GithubSourceConfig) -> None:
         assert not schemas[name].supports_webhooks
 
 
-def test_credentials_recorded_probe_succeeds(
-    source: GithubSource, config: GithubSourceConfig, serve_har: Callable[[str], HarServer]
-) -> None:
-    server = serve_har("credentials.har")
-    for schema_name in (None, "repositories", "issues", "issue_comments"):
-        assert source.validate_credentials(config, team_id=1, schema_name=schema_name) == (True, None)
-    assert len(server.served) == len(server.entries)
-
-
 def _probe_with(
     mocked: responses.RequestsMock, status: int, headers: dict[str, str] | None = None
 ) -> list[requests.PreparedRequest]:

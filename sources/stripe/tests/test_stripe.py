@@ -13,7 +13,6 @@ import pytest
 import requests
 import responses
 
-from harness.pipeline import read_table, run
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ConfigError
@@ -103,17 +102,6 @@ def test_incremental_asks_for_rows_at_or_after_the_watermark(
     assert rows and all(row["created"] >= watermark for row in rows)
 
 
-def test_future_watermark_yields_nothing(
-    source: StripeSource,
-    config: StripeSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_har: Callable[[str], HarServer],
-) -> None:
-    server = serve_har("charges/future.har")
-    assert collect(source, config, incremental(make_inputs, "charges", last=1735689600)) == []
-    assert len(server.served) == 1
-
-
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_earliest_scrolls_older_rows_first_then_newer(
     source: StripeSource,
@@ -191,23 +179,6 @@ def test_bad_watermark_is_a_one_line_error(value: Any) -> None:
         to_epoch(value, "stripe charges")
 
 
-def test_state_is_saved_after_each_batch_not_before(
-    source: StripeSource,
-    config: StripeSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_har: Callable[[str], HarServer],
-) -> None:
-    server = serve_har("charges/full.har")
-    inputs = make_inputs("charges")
-    manager = source.get_resumable_source_manager(inputs)
-    items = iter(source.source_for_pipeline(config, manager, inputs).items())
-    first = next(items)
-    assert not manager.can_resume()
-    next(items)
-    assert manager.load_state() == StripeResumeConfig("all", first[-1]["id"])
-    assert len(server.served) == 2
-
-
 def test_saved_state_is_where_the_next_run_starts(
     source: StripeSource,
     config: StripeSourceConfig,
@@ -235,45 +206,6 @@ def test_saved_window_skips_the_windows_before_it(
     collect(source, config, inputs)
     fetched = [server.entries[index].request.url for index in server.served]
     assert fetched and all("created%5Bgte%5D=1714521600" in url for url in fetched)
-
-
-def _ids(batches: list[Rows]) -> set[str]:
-    return {row["id"] for batch in batches for row in batch}
-
-
-@pytest.mark.parametrize(
-    ("schema", "values"),
-    [(schema, {}) for schema in SCHEMAS] + [("charges", {"last": 1714521600, "earliest": 1709251200})],
-)
-def test_crash_at_every_checkpoint_resumes_without_loss(
-    source: StripeSource,
-    config: StripeSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_simulator: Callable[..., None],
-    simulator_module: Any,
-    schema: str,
-    values: dict[str, int],
-) -> None:
-    simulator = simulator_module.StripeSimulator(simulator_module.build_dataset())
-    serve_simulator(simulator)
-
-    def inputs_for(job: str) -> SourceInputs:
-        return incremental(make_inputs, schema, job_id=job, **values) if values else make_inputs(schema, job_id=job)
-
-    full = collect(source, config, inputs_for(f"{schema}-full"))
-    assert len(full) >= 3
-    for k in range(1, len(full) + 1):
-        inputs = inputs_for(f"{schema}-crash-{k}")
-        items = iter(source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs).items())
-        simulator.requests.clear()
-        kept = [next(items) for _ in range(k - 1)]
-        next(items)  # batch k is handed over, then the process dies while handling it
-        items.close()
-        crashed_at = simulator.requests[-1]
-        simulator.requests.clear()
-        resumed = collect(source, config, inputs)
-        assert _ids(kept) | _ids(resumed) >= _ids(full), f"rows lost after a crash at checkpoint {k}"
-        assert simulator.requests[0] == crashed_at, f"checkpoint {k}: the resume did not start at batch {k}"
 
 
 def test_every_sdk_call_goes_through_the_tracked_transport(
@@ -366,27 +298,6 @@ def test_fake_key_is_never_written_to_a_fixture() -> None:
         text = har.read_text()
         assert API_KEY not in text
         assert "sk_live_" not in text
-
-
-@pytest.mark.parametrize("schema", SCHEMAS)
-def test_full_fixture_lands_in_delta(
-    source: StripeSource,
-    config: StripeSourceConfig,
-    make_inputs: Callable[..., SourceInputs],
-    serve_har: Callable[[str], HarServer],
-    tmp_path: Path,
-    schema: str,
-) -> None:
-    server = serve_har(f"{schema}/full.har")
-    inputs = incremental(make_inputs, schema)
-    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
-    result = run(response, inputs, tmp_path / schema)
-    recorded = {row["id"] for page in recorded_pages(server) for row in page}
-    table = read_table(result.table_path)
-    assert set(table.column("id").to_pylist()) == recorded
-    assert table.num_rows == len(recorded)
-    assert result.watermark is not None
-    assert result.watermark.last_value == max(row["created"] for page in recorded_pages(server) for row in page)
 
 
 def test_state_of_another_plan_starts_over(

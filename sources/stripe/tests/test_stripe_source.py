@@ -73,15 +73,6 @@ def test_schemas(source: StripeSource, config: StripeSourceConfig) -> None:
         assert schema.supports_webhooks
 
 
-def test_credentials_recorded_probe_succeeds(
-    source: StripeSource, config: StripeSourceConfig, serve_har: Callable[[str], HarServer]
-) -> None:
-    server = serve_har("credentials.har")
-    for schema_name in (None, *SCHEMAS):
-        assert source.validate_credentials(config, team_id=1, schema_name=schema_name) == (True, None)
-    assert len(server.served) == len(server.entries) == len(SCHEMAS) + 1
-
-
 @pytest.mark.parametrize(
     ("api_key", "denied", "schema_name", "ok", "fragment"),
     [

@@ -168,20 +168,6 @@ def test_a_body_without_items_is_a_clear_error(source, config, make_inputs, mock
         rows_of(source.source_for_pipeline(config, make_inputs("forms")))
 
 
-@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_full_fixture_lands_in_delta_through_the_pipeline(
-    source, config, serve_har, make_inputs, endpoint, tmp_path: Path
-) -> None:
-    server = serve_har(f"{endpoint}/full")
-    inputs = make_inputs(endpoint)
-    result = run(source.source_for_pipeline(config, inputs), inputs, tmp_path / endpoint)
-    table = read_table(result.table_path)
-    assert result.write_disposition == "full_refresh"
-    assert result.rows_written == table.num_rows == len(server.rows("items"))
-    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows("items"))
-    assert (result.partition_column is not None) == (ENDPOINTS[endpoint].partition_key is not None)
-
-
 def test_resync_replaces_the_forms_table_with_stable_partitions(
     source, config, serve_har, make_inputs, tmp_path: Path
 ) -> None:
