@@ -13,7 +13,7 @@ from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.http_errors import body_excerpt, status_checker
 from sources.common.rest_source import JSONLinkPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
-from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
+from sources.common.resumable_pages import NextPageState, resumable_batches
 from sources.common.retry import RetryPolicy
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.common.watermarks import iso_seconds
@@ -127,17 +127,16 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"klaviyo {endpoint.name}"
-    resume_from = saved_request(manager, resource)
-    params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
-    client = make_client(make_session(api_key), resource)
-    pages = client.paginate(
+    return resumable_batches(
+        make_client(make_session(api_key), resource),
         endpoint.path,
-        params=params,
         paginator=JSONLinkPaginator("links.next"),
-        resume_from=resume_from,
+        manager=manager,
+        state_class=KlaviyoResumeConfig,
         resource=resource,
+        first_params=lambda: initial_params(endpoint, inputs, page_size),
+        rows=flatten_resources,
     )
-    yield from batches_then_save_next(pages, manager, KlaviyoResumeConfig, rows=flatten_resources)
 
 
 def klaviyo_source(
