@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -27,6 +28,7 @@ from harness.fixtures.har import HarEntry, read_har
 from harness.paths import FIXTURES_ROOT
 from harness.recording.recorder import Simulator, load_simulator_module
 from harness.replay.matching import RequestKey, request_key
+from harness.runs.sync_driver import open_response
 from sources.common import clock
 from sources.common.base import BaseSource
 from sources.common.redis_client import get_redis_client
@@ -132,6 +134,21 @@ def serve_simulator(
 
     for method in methods:
         mock.add_callback(method, url, callback=respond)
+
+
+def sync_items(source: BaseSource[Any], config: Any, inputs: SourceInputs) -> Iterator[Any]:
+    """The batches of one sync, as the pipeline would read them (a resumable source gets its manager)."""
+    return iter(open_response(source, config, inputs).items())
+
+
+def query(url: str) -> dict[str, str]:
+    """A URL's query parameters, one value per name (the last)."""
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def query_lists(url: str) -> dict[str, list[str]]:
+    """A URL's query parameters, every value of each name."""
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
 
 
 def crash_while_handling(batches: Generator[Batch, None, None], batch: int) -> list[Batch]:

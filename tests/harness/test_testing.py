@@ -14,7 +14,7 @@ import responses
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.recording.recorder import SimulatedResponse
-from harness.testing import crash_while_handling, recorded_bodies, serve_har_file, serve_simulator
+from harness.testing import crash_while_handling, query, query_lists, recorded_bodies, serve_har_file, serve_simulator
 
 ANY_ACME_URL = re.compile(r"https://api\.acme\.example/.*")
 PAGE_1 = "https://api.acme.example/orders?limit=2"
@@ -128,3 +128,9 @@ def test_a_crash_while_handling_a_batch_keeps_the_batches_before_it_and_stops_th
 
     assert crash_while_handling(batches(), batch=3) == [[1], [2]]
     assert after_yield == [1, 2]  # the code after batch 3's yield never ran
+
+
+def test_query_helpers_read_one_or_every_value() -> None:
+    url = "https://api.acme.example/orders?tag=a&tag=b&empty=&limit=2"
+    assert query(url) == {"tag": "b", "empty": "", "limit": "2"}
+    assert query_lists(url) == {"tag": ["a", "b"], "empty": [""], "limit": ["2"]}

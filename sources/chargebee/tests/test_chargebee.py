@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
 
 from harness.fixtures.manifest import load_manifest
-from harness.runs.sync_driver import open_response
-from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
+from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state, sync_items
+from harness.testing import query_lists as query
 from sources.chargebee.chargebee import ChargebeeError, epoch_seconds, error_detail, initial_params, normalize_site
 from sources.chargebee.settings import ENDPOINTS
 from sources.chargebee.source import ChargebeeSource, ChargebeeSourceConfig
@@ -45,8 +45,7 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None, incremental: bo
     )
 
 
-def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    return iter(open_response(ChargebeeSource(), CONFIG, inputs).items())
+open_items = functools.partial(sync_items, ChargebeeSource(), CONFIG)
 
 
 def bodies(relative: str) -> list[dict[str, Any]]:
@@ -55,10 +54,6 @@ def bodies(relative: str) -> list[dict[str, Any]]:
 
 def recorded_rows(schema: str, scenario: str = "full") -> list[dict[str, Any]]:
     return [entry[OBJECT_KEYS[schema]] for body in bodies(f"{schema}/{scenario}.har") for entry in body["list"]]
-
-
-def query(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query)
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)

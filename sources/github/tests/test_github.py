@@ -6,13 +6,13 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import responses
 
-from harness.testing import HarServer
+from harness.testing import HarServer, query
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ConfigError
@@ -27,10 +27,6 @@ from .conftest import REPOSITORIES
 
 API = "https://api.github.com"
 Rows = list[dict[str, Any]]
-
-
-def query(url: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(url).query))
 
 
 def collect(source: GithubSource, config: GithubSourceConfig, inputs: SourceInputs) -> list[Rows]:

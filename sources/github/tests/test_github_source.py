@@ -15,9 +15,7 @@ import responses
 
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceFieldInputConfigType
-from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs
-from sources.github.github import GithubResumeConfig
 from sources.github.settings import ENDPOINTS
 from sources.github.source import GithubSource, GithubSourceConfig
 
@@ -25,11 +23,6 @@ from .conftest import REPOSITORIES, TOKEN, HarServer
 
 API = "https://api.github.com"
 WEBHOOK_URL = "https://webhooks.example.test/github/abc123"
-
-
-def test_source_type_and_registration(source: GithubSource) -> None:
-    assert source.source_type == "github"
-    assert source.get_source_config.name == "github"
 
 
 def test_form_fields_and_labels(source: GithubSource) -> None:
@@ -175,20 +168,6 @@ def test_source_for_pipeline_rejects_unknown_schema(
     inputs = make_inputs("gists")
     with pytest.raises(ConfigError, match="unknown endpoint 'gists'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
-
-
-def test_resumable_manager_is_bound_to_the_resume_dataclass(
-    source: GithubSource, make_inputs: Callable[..., SourceInputs]
-) -> None:
-    manager = source.get_resumable_source_manager(make_inputs("issues"))
-    assert isinstance(manager, ResumableSourceManager)
-    assert manager.data_class is GithubResumeConfig
-    state = GithubResumeConfig(
-        cursors={REPOSITORIES[0]: None, REPOSITORIES[1]: [f"{API}/repositories/1/issues?page=3", 4]}
-    )
-    manager.save_state(state)
-    assert manager.load_state() == state
-    assert source.get_resumable_source_manager(make_inputs("issues")).load_state() == state
 
 
 def test_non_retryable_errors_cover_401_and_403(source: GithubSource) -> None:

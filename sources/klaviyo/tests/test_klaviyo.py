@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -13,8 +13,8 @@ import responses
 
 from harness.fixtures.manifest import load_manifest
 from harness.recording.recorder import SimulatedResponse
-from harness.runs.sync_driver import open_response
-from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
+from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state, sync_items
+from harness.testing import query_lists as query
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
 from sources.common.rest_source import PageRequest
@@ -51,16 +51,11 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None, incremental: bo
     )
 
 
-def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    return iter(open_response(KlaviyoSource(), CONFIG, inputs).items())
+open_items = functools.partial(sync_items, KlaviyoSource(), CONFIG)
 
 
 def recorded_rows(relative: str) -> list[dict[str, Any]]:
     return [row for body in recorded_bodies(FIXTURES / relative) for row in body["data"]]
-
-
-def query(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query)
 
 
 @pytest.mark.parametrize("schema", ["profiles", "events"])

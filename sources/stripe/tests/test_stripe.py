@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 import responses
 
+from harness.testing import query
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ConfigError
@@ -27,10 +27,6 @@ from .conftest import API_KEY, HarServer
 API = "https://api.stripe.com/v1"
 SCHEMAS = sorted(ENDPOINTS)
 Rows = list[dict[str, Any]]
-
-
-def query(url: str) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(url).query))
 
 
 def incremental(

@@ -16,22 +16,16 @@ import responses
 
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceFieldInputConfigType
-from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs
 from sources.stripe.settings import ENDPOINTS
 from sources.stripe.source import StripeSource, StripeSourceConfig
-from sources.stripe.stripe import StripeResumeConfig, StripeSyncError
+from sources.stripe.stripe import StripeSyncError
 
 from .conftest import API_KEY, HarServer
 
 API = "https://api.stripe.com/v1"
 WEBHOOK_URL = "https://webhooks.example.test/stripe/abc123"
 SCHEMAS = sorted(ENDPOINTS)
-
-
-def test_source_type_and_registration(source: StripeSource) -> None:
-    assert source.source_type == "stripe"
-    assert source.get_source_config.name == "stripe"
 
 
 def test_form_fields_and_labels(source: StripeSource) -> None:
@@ -145,17 +139,6 @@ def test_source_for_pipeline_rejects_unknown_schema(
     inputs = make_inputs("payouts")
     with pytest.raises(ConfigError, match="stripe: unknown endpoint 'payouts'"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
-
-
-def test_resumable_manager_is_bound_to_the_resume_dataclass(
-    source: StripeSource, make_inputs: Callable[..., SourceInputs]
-) -> None:
-    manager = source.get_resumable_source_manager(make_inputs("charges"))
-    assert manager.data_class is StripeResumeConfig
-    assert isinstance(manager, ResumableSourceManager)
-    manager.save_state(StripeResumeConfig("older", "ch_3PexampleCursor"))
-    again = source.get_resumable_source_manager(make_inputs("charges"))
-    assert again.load_state() == StripeResumeConfig("older", "ch_3PexampleCursor")
 
 
 @pytest.mark.parametrize(

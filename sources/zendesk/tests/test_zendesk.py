@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
 
 from harness.fixtures.manifest import load_manifest
-from harness.runs.sync_driver import open_response
-from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
+from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state, sync_items
+from harness.testing import query_lists as query
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
 from sources.common.typings import SourceInputs
@@ -49,8 +49,7 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None) -> SourceInputs
     )
 
 
-def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    return iter(open_response(ZendeskSource(), CONFIG, inputs).items())
+open_items = functools.partial(sync_items, ZendeskSource(), CONFIG)
 
 
 def bodies(relative: str) -> list[dict[str, Any]]:
@@ -59,10 +58,6 @@ def bodies(relative: str) -> list[dict[str, Any]]:
 
 def recorded_rows(relative: str, key: str) -> list[dict[str, Any]]:
     return [row for body in bodies(relative) for row in body[key]]
-
-
-def query(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query)
 
 
 def test_tickets_full_fixture_spans_five_pages(serve_har: ServeHar, job_id: str) -> None:
