@@ -10,7 +10,7 @@ from typing import Any
 import stripe
 import structlog
 
-from sources.common.endpoints import lookup_endpoint
+from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.errors import ConfigError, SourceError
 from sources.common.http import DEFAULT_TIMEOUT, make_tracked_session
 from sources.common.resumable import ResumableSourceManager
@@ -86,14 +86,9 @@ def to_epoch(value: Any, where: str) -> int | None:
 def plan_windows(endpoint: StripeEndpoint, inputs: SourceInputs) -> list[Window]:
     """The scrolls of this run. Bounds are inclusive: `created` has one-second resolution, so rows sharing the
     boundary second may not all have been synced; reading them again only repeats whole rows."""
-    if not inputs.should_use_incremental_field:
-        return [Window("all", {})]
     where = f"stripe {endpoint.name}"
-    allowed = [field.field for field in endpoint.incremental_fields]
-    if inputs.incremental_field not in allowed:
-        raise ConfigError(
-            f"{where}: incremental field {inputs.incremental_field!r} is not supported; choose {', '.join(allowed)}"
-        )
+    if chosen_incremental_field(inputs, endpoint.incremental_field_names, where, error=ConfigError) is None:
+        return [Window("all", {})]
     last = to_epoch(inputs.db_incremental_field_last_value, where)
     earliest = to_epoch(inputs.db_incremental_field_earliest_value, where)
     if last is None and earliest is None:
