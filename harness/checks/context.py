@@ -16,6 +16,9 @@ from harness.runs.records import ChainRecord, ResumeRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest, SourceUnderTest
 
 MAX_LISTED = 5
+EGRESS_EXPECTED = (
+    "nothing to leave the run: no connection or name lookup beyond loopback, no child process, no thread left running"
+)
 
 
 def listing(items: list[str], limit: int = MAX_LISTED) -> str:
@@ -73,11 +76,11 @@ class CheckContext:
     def require_clean(self, record: RunRecord, *, allow_error: bool = False, allow_unconsumed: bool = False) -> None:
         what = f"{record.endpoint} ({record.spec.describe()})"
         if record.egress:
-            attempt = record.egress[0]
             self.fail(
-                "no connection to any host but the replay (loopback)",
-                f"{what}: the source opened {attempt.describe()}",
-                "send every request through make_tracked_session (or inject it into the vendor SDK)",
+                EGRESS_EXPECTED,
+                f"{what}: {'; '.join(attempt.describe() for attempt in record.egress[:MAX_LISTED])}",
+                "send every request through make_tracked_session (or inject it into the vendor SDK); start no "
+                "process; join every thread before the sync ends",
             )
         if record.unmatched:
             self._fail_unmatched(record, what)

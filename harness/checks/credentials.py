@@ -32,7 +32,7 @@ def _clean(ctx: CheckContext, record: CredentialsRecord, situation: str) -> None
     if record.egress:
         ctx.fail(
             "credential probes only through the tracked transport",
-            f"{situation}: the source opened {record.egress[0].describe()}",
+            f"{situation}: {record.egress[0].describe()}",
             "send the probe through make_tracked_session",
         )
     if record.unmatched:

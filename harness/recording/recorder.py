@@ -29,8 +29,9 @@ from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
 from harness.fixtures.pagination import Call, PaginationContract
 from harness.fixtures.pagination_walk import unfollowed_last_offer
 from harness.paths import FIXTURES_ROOT
+from harness.replay.credential_places import credential_places
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
-from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
+from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, scrub_url, secret_header_values
 
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
 RECORDER_NAME = "warehouse-conformance-recorder"
@@ -39,12 +40,19 @@ MAX_REQUESTS = 1000
 MAX_IDLE_BATCHES = 1000
 
 
+REJECTED_STATUSES = frozenset({400, 422})
+
+
 class RecordingError(RuntimeError):
     pass
 
 
 class _Runaway(BaseException):
     """Ends a recording that does not end; a BaseException so that a source's `except Exception` cannot hide it."""
+
+
+class CredentialInUrl(RecordingError):
+    """The connector sent a credential in a URL: the recorder writes no fixture of it."""
 
 
 @dataclasses.dataclass
@@ -103,9 +111,15 @@ class Recorder:
         entries: list[HarEntry] = []
         self._live_entries = entries
 
+        refusals: list[RecordingError] = []
+
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
             if len(entries) >= MAX_REQUESTS:
                 raise _Runaway(f"{har_path}: the sync did not end: {MAX_REQUESTS} requests, the last {request.url}")
+            refusal = self.refuse_credential_url(request, har_path)
+            if refusal is not None:
+                refusals.append(refusal)
+                raise refusal
             simulated = simulator(request)
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
@@ -117,12 +131,45 @@ class Recorder:
                 work()
             except _Runaway as exc:
                 raise RecordingError(str(exc)) from None
+            except Exception:
+                if refusals:  # raised even when the connector swallowed it
+                    raise refusals[0] from None
+                self._refuse_rejected(entries, har_path)
+                raise
+        if refusals:
+            raise refusals[0]
+        self._refuse_rejected(entries, har_path)
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
         if verify is not None:
             verify(entries)
         write_har(har_path, entries, self.creator)
         return har_path
+
+    @staticmethod
+    def _refuse_rejected(entries: list[HarEntry], har_path: Path) -> None:
+        """A request the vendor rejected as malformed (400 / 422) is a connector bug, never a fixture."""
+        for entry in entries:
+            if entry.response.status in REJECTED_STATUSES:
+                body = " ".join(entry.response.body.split())
+                raise RecordingError(
+                    f"{har_path}: the vendor rejected {entry.request.method} {entry.request.url} with "
+                    f"{entry.response.status}: {body[:300]} (fix the request; this scenario was not written)"
+                )
+
+    def refuse_credential_url(self, request: requests.PreparedRequest, har_path: Path) -> RecordingError | None:
+        """A one-line refusal naming the source, endpoint and URL (secret masked) when the URL carries a credential."""
+        secrets = self.secrets | secret_header_values(dict(request.headers))
+        url = request.url or ""
+        places = [place for place in credential_places(url, secrets=secrets) if place.in_url]
+        if not places:
+            return None
+        where = " ".join(har_path.relative_to(self.out_dir).with_suffix("").parts)
+        return CredentialInUrl(
+            f"{self.source.source_type} {where}: refusing to record {request.method} {scrub_url(url, secrets)}: "
+            f"the URL carries a credential ({', '.join(place.describe() for place in places)}); send it in the "
+            "header the vendor documents (e.g. Authorization), never in the URL"
+        )
 
     def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
         secrets = self.secrets | secret_header_values(dict(request.headers))

@@ -39,6 +39,7 @@ from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRu
 from harness.replay.egress import egress_guard
 from harness.replay.faults import Fault
 from harness.replay.inprocess import relative_path
+from harness.runs.log_capture import capture_stdlib_logs
 from harness.runs.records import (
     BatchRecord,
     ChainRecord,
@@ -219,6 +220,7 @@ def execute(
     with (
         watchdog(RUN_WALL_TIME_LIMIT_SECONDS),
         structlog.testing.capture_logs() as logs,
+        capture_stdlib_logs() as stdlib_logs,
         egress_guard(sut.origin_dirs) as egress,
         use_clock(clock),
         events.observing(observer),
@@ -276,7 +278,7 @@ def execute(
         sleeps=tuple(clock.sleeps),
         egress=tuple(egress),
         page_caps=tuple(observer.page_caps),
-        logs=tuple(logs),
+        logs=(*logs, *stdlib_logs),
         table=table,
         crashed=crashed,
         duration=time.perf_counter() - started,

@@ -3,6 +3,10 @@
 `KNOWN_BAD` pairs each with the check that must fail it, the endpoint it is run on, a phrase the failure
 message must contain, and whether its fixtures are recorded with its own (buggy) code — what an author would
 do — or with the good source's (a regression that slipped in after the fixtures were recorded).
+
+Sources that try to leave the machine (curl, raw sockets, UDP, a detached thread...) are not here: they are
+`escapes.ESCAPES`, in the same `KnownBad` form, and run only inside a network namespace of their own
+(tests/harness/test_egress_corpus.py).
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+import structlog
 
 from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
 from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.http import make_tracked_session
 from sources.common.rest_source import PageRequest, RESTClient
 from sources.common.retry import RETRYABLE_STATUSES, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs
@@ -439,6 +445,54 @@ class StopsAfterFirstPage(AcmeSource):
             request_params = {**request_params, "starting_after": body["data"][-1]["id"]}
 
 
+class WatermarkAsStrDatetime(AcmeSource):
+    """Sends the watermark as str(datetime): `2024-03-01 00:00:00+00:00` where Acme documents `...T00:00:00Z`."""
+
+    source_type = constant("acme_watermark_str_datetime")
+
+    def watermark(self, value: Any) -> str:
+        return str(value)
+
+
+class WatermarkIsoformatOffset(AcmeSource):
+    """Sends the watermark as datetime.isoformat(): an offset `+00:00` where Acme requires `Z`."""
+
+    source_type = constant("acme_watermark_isoformat")
+
+    def watermark(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+
+class WatermarkSecondsForMillis(AcmeSource):
+    """Sends epoch seconds to the events filters, which Acme documents as epoch milliseconds (read as 1970)."""
+
+    source_type = constant("acme_watermark_seconds_for_ms")
+
+    def events_watermark(self, value: Any) -> int:
+        return int(value.timestamp()) if isinstance(value, dt.datetime) else int(value)
+
+
+class ApiKeyInQuery(AcmeSource):
+    """Sends the API token as `?api_key=` (the vendor's deprecated way) instead of the Authorization header."""
+
+    source_type = constant("acme_api_key_in_query")
+
+    def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
+        session = make_tracked_session(retry=retry or self.retry_policy(), timeout=self.timeout)
+        session.params = {"api_key": config.api_token}
+        return session
+
+
+class LogsItsConfig(AcmeSource):
+    """A debugging line left in: logs the config it syncs with, API token included."""
+
+    source_type = constant("acme_logs_config")
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        structlog.get_logger(__name__).info("acme_sync_start", schema=endpoint.name, config=dataclasses.asdict(config))
+        yield from super().items(config, manager, inputs, endpoint)
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
     """A known-bad source and the verdicts it must get.
@@ -473,6 +527,11 @@ class KnownBad:
             )
         return self.caught_when_recorded_with_good_by or self.check, self.phrase_when_recorded_with_good or self.phrase
 
+    # Recorded against the API before it enforced its documented filter encodings (acme simulator lenient=True);
+    # `refused` is then what the recorder says when the same source is recorded against today's strict API.
+    lenient_vendor: bool = False
+    refused: str | None = None
+
     @property
     def source_type(self) -> str:
         return self.source.source_type.fget(None)  # type: ignore[attr-defined]
@@ -487,6 +546,16 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         "'signing_secret' ('Webhook signing secret') in get_source_config.webhookFields",
     ),
     KnownBad(RejectsForbiddenAtCreate, "credentials", None, "403 accepted at source-create"),
+    # The recorder refuses to record ApiKeyInQuery (test_credentials_placement.py): its fixtures are what a
+    # recorder without that refusal writes (acme_vendor/corpus.py).
+    KnownBad(ApiKeyInQuery, "credentials.placement", "tickets", "query parameter 'api_key'", recorded_with_itself=True),
+    KnownBad(
+        LogsItsConfig,
+        "credentials.placement",
+        "tickets",
+        "carries the configured 'api_token'",
+        recorded_with_itself=True,
+    ),
     KnownBad(
         FollowsFirstPageForever,
         "pagination.complete",
@@ -564,5 +633,33 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         "tickets",
         "the sync stopped while the vendor offered more",
         refused_when_recorded_with_itself="refusing to write a scenario that ends while the vendor offers more",
+    ),
+    KnownBad(
+        WatermarkAsStrDatetime,
+        "incremental.watermark_encoding",
+        "tickets",
+        "+00:00' (as the vendor decodes it), not iso8601-z",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+        lenient_vendor=True,
+        refused="updated_since must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z",
+    ),
+    KnownBad(
+        WatermarkIsoformatOffset,
+        "incremental.watermark_encoding",
+        "tickets",
+        "+00:00' (as the vendor decodes it), not iso8601-z",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+        lenient_vendor=True,
+        refused="updated_since must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z",
+    ),
+    KnownBad(
+        WatermarkSecondsForMillis,
+        "incremental.watermark_encoding",
+        "events",
+        "(as the vendor decodes it), not epoch-ms",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
     ),
 )
