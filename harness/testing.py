@@ -31,6 +31,7 @@ from harness.replay.matching import RequestKey, request_key
 from harness.runs.sync_driver import open_response
 from sources.common import clock
 from sources.common.base import BaseSource
+from sources.common.errors import ConfigError
 from sources.common.redis_client import get_redis_client
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import resume_key
@@ -134,6 +135,19 @@ def serve_simulator(
 
     for method in methods:
         mock.add_callback(method, url, callback=respond)
+
+
+def config_error(source: BaseSource[Any], payload: Mapping[str, Any]) -> str:
+    """The message of the `ConfigError` that `source.parse_config(payload)` raises; the test fails unless it
+    raises one, on one line."""
+    try:
+        source.parse_config(dict(payload))
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError(f"{source.source_type}: parse_config accepted {dict(payload)!r}")
+    assert "\n" not in message, f"a config error spans several lines: {message!r}"
+    return message
 
 
 def sync_items(source: BaseSource[Any], config: Any, inputs: SourceInputs) -> Iterator[Any]:

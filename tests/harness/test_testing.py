@@ -14,7 +14,15 @@ import responses
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.recording.recorder import SimulatedResponse
-from harness.testing import crash_while_handling, query, query_lists, recorded_bodies, serve_har_file, serve_simulator
+from harness.testing import (
+    config_error,
+    crash_while_handling,
+    query,
+    query_lists,
+    recorded_bodies,
+    serve_har_file,
+    serve_simulator,
+)
 
 ANY_ACME_URL = re.compile(r"https://api\.acme\.example/.*")
 PAGE_1 = "https://api.acme.example/orders?limit=2"
@@ -134,3 +142,14 @@ def test_query_helpers_read_one_or_every_value() -> None:
     url = "https://api.acme.example/orders?tag=a&tag=b&empty=&limit=2"
     assert query(url) == {"tag": "b", "empty": "", "limit": "2"}
     assert query_lists(url) == {"tag": ["a", "b"], "empty": [""], "limit": ["2"]}
+
+
+def test_config_error_returns_the_one_line_message_and_fails_on_a_valid_config() -> None:
+    import sources  # noqa: F401  (registers every source)
+    from sources.common.registry import SourceRegistry
+
+    typeform = SourceRegistry.get_source("typeform")
+    message = config_error(typeform, {"personal_access_token": "fake-typeform-token-0001", "page_size": 0})
+    assert message.startswith("typeform config: field 'page_size'")
+    with pytest.raises(AssertionError, match="parse_config accepted"):
+        config_error(typeform, {"personal_access_token": "fake-typeform-token-0001"})

@@ -13,6 +13,7 @@ import pytest
 import requests
 import responses
 
+from harness.testing import config_error
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceFieldInputConfigType
 from sources.common.typings import SourceInputs
@@ -58,12 +59,8 @@ def test_config_parses_repository_list_and_hidden_page_size(source: GithubSource
     ],
 )
 def test_bad_config_names_the_field(source: GithubSource, payload: dict[str, Any], expected: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        source.parse_config(payload)
-    message = str(raised.value)
-    assert message.startswith("github config")
-    assert expected in message
-    assert "\n" not in message
+    message = config_error(source, payload)
+    assert message.startswith("github config") and expected in message
 
 
 def test_schemas(source: GithubSource, config: GithubSourceConfig) -> None:

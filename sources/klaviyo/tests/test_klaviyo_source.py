@@ -6,7 +6,7 @@ import pytest
 import requests
 import responses
 
-from sources.common.errors import ConfigError
+from harness.testing import config_error
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.typings import SourceInputs
 from sources.klaviyo.klaviyo import KlaviyoError
@@ -69,11 +69,8 @@ def test_parse_config_defaults_page_size(source: KlaviyoSource) -> None:
 def test_parse_config_rejects_bad_input(
     source: KlaviyoSource, payload: dict[str, object], field: str, message: str
 ) -> None:
-    with pytest.raises(ConfigError) as caught:
-        source.parse_config(payload)
-    text = str(caught.value)
-    assert text.startswith(f"Klaviyo config: field '{field}'")
-    assert message in text and "\n" not in text
+    text = config_error(source, payload)
+    assert text.startswith(f"Klaviyo config: field '{field}'") and message in text
 
 
 def test_schemas(source: KlaviyoSource, config: KlaviyoSourceConfig) -> None:

@@ -14,6 +14,7 @@ import pytest
 import requests
 import responses
 
+from harness.testing import config_error
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceFieldInputConfigType
 from sources.common.typings import SourceInputs
@@ -52,10 +53,8 @@ def test_config_page_size_is_hidden_with_a_default(source: StripeSource) -> None
     ],
 )
 def test_bad_config_names_the_field(source: StripeSource, payload: dict[str, Any], expected: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        source.parse_config(payload)
-    assert str(raised.value).startswith("stripe config")
-    assert expected in str(raised.value)
+    message = config_error(source, payload)
+    assert message.startswith("stripe config") and expected in message
 
 
 def test_schemas(source: StripeSource, config: StripeSourceConfig) -> None:

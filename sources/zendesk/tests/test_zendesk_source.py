@@ -8,7 +8,7 @@ import pytest
 import requests
 import responses
 
-from sources.common.errors import ConfigError
+from harness.testing import config_error
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.typings import SourceInputs
 from sources.zendesk.source import ZendeskSource, ZendeskSourceConfig
@@ -85,11 +85,8 @@ def test_parse_config_normalizes_the_subdomain(source: ZendeskSource, subdomain:
 def test_parse_config_rejects_bad_input(
     source: ZendeskSource, payload: dict[str, object], field: str, fragment: str
 ) -> None:
-    with pytest.raises(ConfigError) as caught:
-        source.parse_config(payload)
-    text = str(caught.value)
-    assert text.startswith(f"Zendesk config: field '{field}'")
-    assert fragment in text and "\n" not in text
+    text = config_error(source, payload)
+    assert text.startswith(f"Zendesk config: field '{field}'") and fragment in text
 
 
 def test_schemas(source: ZendeskSource, config: ZendeskSourceConfig) -> None:
