@@ -121,21 +121,29 @@ class RecordingClient:
         return pages(1, 1, 1)
 
 
-def test_resumable_batches_start_from_the_first_params_on_a_fresh_sync(
-    manager: ResumableSourceManager[AcmeResumeConfig],
-) -> None:
-    client = RecordingClient()
-    batches = resumable_batches(
+def listing(
+    client: RecordingClient, manager: ResumableSourceManager[AcmeResumeConfig], first_params: Any, **rows: Any
+) -> Iterator[list[dict[str, Any]]]:
+    return resumable_batches(
         client,  # type: ignore[arg-type]
         "/v1/orders",
         paginator=None,  # type: ignore[arg-type]
         manager=manager,
         state_class=AcmeResumeConfig,
         resource="acme orders",
-        first_params=lambda: {"sort": "updated_at"},
-        rows=lambda rows: [{**row, "seen": True} for row in rows],
+        first_params=first_params,
+        **rows,
     )
-    assert list(batches) == [
+
+
+def test_resumable_batches_start_from_the_first_params_on_a_fresh_sync(
+    manager: ResumableSourceManager[AcmeResumeConfig],
+) -> None:
+    client = RecordingClient()
+    flagged = listing(
+        client, manager, lambda: {"sort": "updated_at"}, rows=lambda rows: [{**row, "seen": True} for row in rows]
+    )
+    assert list(flagged) == [
         [{"id": "1-0", "seen": True}],
         [{"id": "2-0", "seen": True}],
         [{"id": "3-0", "seen": True}],
@@ -155,14 +163,5 @@ def test_resumable_batches_continue_from_the_saved_request_without_first_params(
     def no_first_params() -> dict[str, Any]:
         raise AssertionError("a resumed sync must not build the first page's params")
 
-    batches = resumable_batches(
-        client,  # type: ignore[arg-type]
-        "/v1/orders",
-        paginator=None,  # type: ignore[arg-type]
-        manager=manager,
-        state_class=AcmeResumeConfig,
-        resource="acme orders",
-        first_params=no_first_params,
-    )
-    list(batches)
+    list(listing(client, manager, no_first_params))
     assert [(call["params"], call["resume_from"]) for call in client.calls] == [(None, request_for(2))]
