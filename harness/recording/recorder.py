@@ -7,12 +7,17 @@ fixture in which a fake credential would appear in a response, a scenario whose 
 page by the endpoint's pagination contract (unless the manifest declares the scenario `truncated` with a reason),
 and a sync that does not end (more than MAX_REQUESTS requests, or MAX_IDLE_BATCHES batches without a request).
 
+Each HAR is recorded on a frozen clock (`harness.runs.frozen_time`): time stands still at the moment the
+recording starts, sleeps advance it without waiting, and every entry's `startedDateTime` is the frozen time it
+was sent at. Replay freezes the clock at the first entry's time again, so a request built from "now" matches.
+
     python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib.util
 import json
 import re
@@ -28,8 +33,10 @@ from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
 from harness.fixtures.pagination import Call, PaginationContract
 from harness.fixtures.pagination_walk import unfollowed_last_offer
+from harness.one_line import describe
 from harness.paths import FIXTURES_ROOT
 from harness.replay.credential_places import credential_places
+from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
 from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, scrub_url, secret_header_values
 
@@ -110,8 +117,8 @@ class Recorder:
     ) -> Path:
         entries: list[HarEntry] = []
         self._live_entries = entries
-
         refusals: list[RecordingError] = []
+        simulator_failures: list[RecordingError] = []
 
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
             if len(entries) >= MAX_REQUESTS:
@@ -120,24 +127,40 @@ class Recorder:
             if refusal is not None:
                 refusals.append(refusal)
                 raise refusal
-            simulated = simulator(request)
+            try:
+                simulated = simulator(request)
+            except Exception as exc:
+                url = scrub_text(request.url or "", self.secrets)
+                answering = f"answering {request.method} {url}"
+                failure = RecordingError(f"{har_path}: the simulator raised {describe(exc)} {answering}")
+                simulator_failures.append(failure)  # reported even if the connector catches or wraps it
+                raise failure from exc
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
 
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        with (
+            frozen_clock(now_to_the_second()),
+            responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        ):
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
             try:
                 work()
             except _Runaway as exc:
                 raise RecordingError(str(exc)) from None
-            except Exception:
-                if refusals:  # raised even when the connector swallowed it
-                    raise refusals[0] from None
+            except Exception as exc:
+                # Raised even when the connector swallowed or wrapped them: a refusal, then a simulator failure,
+                # then a request the vendor rejected, and only then the connector's own error.
+                for failures in (refusals, simulator_failures):
+                    if failures:
+                        raise failures[0] from None
                 self._refuse_rejected(entries, har_path)
-                raise
-        if refusals:
-            raise refusals[0]
+                if isinstance(exc, RecordingError):
+                    raise
+                raise RecordingError(f"{har_path}: the connector failed while recording: {describe(exc)}") from None
+        for failures in (refusals, simulator_failures):
+            if failures:
+                raise failures[0]
         self._refuse_rejected(entries, har_path)
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
@@ -198,7 +221,7 @@ class Recorder:
             body=text,
             mime_type=content_type,
         )
-        return HarEntry(request=har_request, response=har_response)
+        return HarEntry(request=har_request, response=har_response, started=har_time(dt.datetime.now(dt.UTC)))
 
     def record_sync(
         self,
@@ -264,13 +287,22 @@ class Recorder:
 def load_simulator_module(source_type: str) -> Any:
     path = FIXTURES_ROOT / source_type / "simulator.py"
     if not path.is_file():
-        raise RecordingError(f"{path}: no simulator to record {source_type!r} from")
+        raise RecordingError(
+            f"{path}: no simulator to record {source_type!r} from; write one with "
+            "`record_all(recorder_class)` (see the other sources' simulators)"
+        )
     spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     # Registered before it runs: dataclasses (and pickling) look the module up in sys.modules by name.
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(spec.name, None)
+        raise RecordingError(f"{path}: the simulator failed to import: {describe(exc)}") from None
+    if not callable(getattr(module, "record_all", None)):
+        raise RecordingError(f"{path}: defines no `record_all(recorder_class)` function")
     return module
 
 
@@ -279,13 +311,23 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness record SOURCE", file=sys.stderr)
         return 2
-    import sources  # noqa: F401  (registers every connector)
+    from harness.one_line import SourcesImportError, import_sources
+    from sources.common.registry import SourceRegistry
 
+    source_type = args[0]
     try:
-        module = load_simulator_module(args[0])
-        module.record_all(Recorder)
-    except (RecordingError, ValueError) as exc:
+        import_sources()  # registers every connector
+        registered = SourceRegistry.source_types()
+        if source_type not in registered:
+            raise RecordingError(
+                f"{source_type!r} is not a registered source type; registered: {', '.join(registered) or 'none'}"
+            )
+        load_simulator_module(source_type).record_all(Recorder)
+    except (RecordingError, SourcesImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the simulator's own code, or a connector error outside a recorded run
+        print(f"error: recording {source_type!r} failed: {describe(exc)}", file=sys.stderr)
         return 1
     return 0
 

@@ -50,10 +50,12 @@ def record(
     recorder_class: type[Recorder] = Recorder,
     *,
     lenient: bool = False,
+    incremental_watermark: str | None = None,
 ) -> Path:
     """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory.
 
-    `lenient`: against the API as it was before it enforced its documented filter encodings."""
+    `lenient`: against the API as it was before it enforced its documented filter encodings.
+    `incremental_watermark` replaces the tickets incremental scenario's mid-data watermark."""
     contracts = {endpoint: parse_contract(table) for endpoint, table in PAGINATION.items()}
     recorder = recorder_class(source_type, config(data), comment=COMMENT, out_dir=out_dir, pagination=contracts)
     now, later = simulator(data, lenient=lenient), simulator(data.later(), lenient=lenient)
@@ -74,7 +76,8 @@ def record(
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None)
 
     scenario("tickets", "full", now, incremental_field="updated_at")
-    scenario("tickets", "incremental", now, incremental_field="updated_at", last_value=data.middle())
+    middle = incremental_watermark or data.middle()
+    scenario("tickets", "incremental", now, incremental_field="updated_at", last_value=middle)
     scenario("tickets", "future", now, incremental_field="updated_at", last_value=data.after_all())
     scenario("tickets", "resync", later, incremental_field="updated_at", last_value=data.newest())
     scenario("agents", "full", now)

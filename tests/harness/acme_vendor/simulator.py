@@ -4,7 +4,7 @@
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
   default **desc**), `updated_since` / `created_since` (inclusive; documented as ISO 8601 in UTC with `Z`,
   `2024-03-01T00:00:00Z`), `starting_after` (a ticket id). Body `{"data": [...], "has_more": bool}`.
-- `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
+- `GET /v1/agents`: `page` (1 or more), `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), both documented as epoch
   milliseconds; `cursor` (opaque). Body `{"events": [...], "next_cursor": str | null}`.
 Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does. A filter value outside the
@@ -109,6 +109,8 @@ def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
 
 def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     page = int(params.get("page", 1))
+    if page < 1:
+        return _error(400, "invalid_param", "page must be 1 or more")
     per_page = max(1, min(MAX_LIMIT, int(params.get("per_page", 10))))
     start = (page - 1) * per_page
     rows = data.agents[start : start + per_page]
