@@ -1,12 +1,12 @@
-"""Helpers for connector tests: recorded HAR fixtures or a simulator served in-process through `responses`,
-the crash model for resume tests, and corrupt saved positions.
+r"""The test kit for connector tests: recorded HAR fixtures or a simulator served in-process through `responses`,
+unique job ids, a fake clock, the crash model for resume tests, and corrupt saved positions.
 
-    @pytest.fixture
-    def serve_har(mocked: responses.RequestsMock) -> Callable[[str], HarServer]:
-        return lambda relative: serve_har_file(mocked, FIXTURES / relative, ANY_VENDOR_URL)
+A connector's `tests/conftest.py` binds every fixture in one line (see `connector_fixtures`):
 
-`mocked`, `job_id` and `fake_clock` are fixtures; a connector's `conftest.py` binds the ones it uses
-(`mocked = testing.mocked`) so pytest finds them there.
+    globals().update(connector_fixtures("klaviyo", r"https://a\.klaviyo\.com/.*", config={"api_key": "fake-..."}))
+
+Resume state lives in the SDK's Redis (`sources.common.redis_client.get_redis_client`: `REDIS_URL`, else an
+embedded redis-server started once per process); `job_id` and `make_inputs` give every test a job of its own.
 """
 
 from __future__ import annotations
@@ -15,18 +15,25 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 import requests
 import responses
 
 from harness.fixtures.har import HarEntry, read_har
-from harness.recording.recorder import Simulator
+from harness.paths import FIXTURES_ROOT
+from harness.recording.recorder import Simulator, load_simulator_module
+from harness.replay.matching import RequestKey, request_key
+from harness.runs.sync_driver import open_response
 from sources.common import clock
+from sources.common.base import BaseSource
+from sources.common.errors import ConfigError
 from sources.common.redis_client import get_redis_client
+from sources.common.registry import SourceRegistry
 from sources.common.resumable import resume_key
 from sources.common.typings import SourceInputs
 
@@ -44,13 +51,20 @@ CORRUPT_SAVED_POSITIONS = (
 )
 
 
-def _body_text(body: bytes | str | None) -> str | None:
-    return body.decode() if isinstance(body, bytes) else body
+def _recorded_key(entry: HarEntry) -> RequestKey:
+    request = entry.request
+    return request_key(request.method, request.url, request.body, request.mime_type)
+
+
+def _live_key(request: requests.PreparedRequest) -> RequestKey:
+    return request_key(request.method or "GET", request.url or "", request.body, request.headers.get("Content-Type"))
 
 
 @dataclasses.dataclass
 class HarServer:
-    """Answers each request with the first unused recorded entry of the same method, URL and body (byte for byte).
+    """Answers each request with the first unused recorded entry that matches it as the replay does
+    (`harness.replay.matching`: same method and path, the same query parameters in any order, bodies compared
+    by value).
 
     A request that matches only entries already served fails the test, unless `replay_used` is set: then it gets
     the first of them again (a resumed run asks for the page it stopped at once more). `served` lists the entry
@@ -62,16 +76,12 @@ class HarServer:
     served: list[int] = dataclasses.field(default_factory=list)
 
     def respond(self, request: requests.PreparedRequest) -> Reply:
-        wanted = (request.method, request.url, _body_text(request.body))
-        matching = [
-            index
-            for index, entry in enumerate(self.entries)
-            if (entry.request.method, entry.request.url, entry.request.body) == wanted
-        ]
+        wanted = _live_key(request)
+        matching = [index for index, entry in enumerate(self.entries) if _recorded_key(entry) == wanted]
         unused = [index for index in matching if index not in self.served]
         if not unused and not (self.replay_used and matching):
             state = "already served" if matching else "not in the fixture"
-            raise AssertionError(f"request {state}: {request.method} {request.url} {wanted[2] or ''}".rstrip())
+            raise AssertionError(f"request {state}: {wanted.describe()}")
         index = (unused or matching)[0]
         self.served.append(index)
         response = self.entries[index].response
@@ -127,6 +137,34 @@ def serve_simulator(
         mock.add_callback(method, url, callback=respond)
 
 
+def config_error(source: BaseSource[Any], payload: Mapping[str, Any]) -> str:
+    """The message of the `ConfigError` that `source.parse_config(payload)` raises; the test fails unless it
+    raises one, on one line."""
+    try:
+        source.parse_config(dict(payload))
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError(f"{source.source_type}: parse_config accepted {dict(payload)!r}")
+    assert "\n" not in message, f"a config error spans several lines: {message!r}"
+    return message
+
+
+def sync_items(source: BaseSource[Any], config: Any, inputs: SourceInputs) -> Iterator[Any]:
+    """The batches of one sync, as the pipeline would read them (a resumable source gets its manager)."""
+    return iter(open_response(source, config, inputs).items())
+
+
+def query(url: str) -> dict[str, str]:
+    """A URL's query parameters, one value per name (the last)."""
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def query_lists(url: str) -> dict[str, list[str]]:
+    """A URL's query parameters, every value of each name."""
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
 def crash_while_handling(batches: Generator[Batch, None, None], batch: int) -> list[Batch]:
     """The harness's crash model: the consumer holds batches 1..batch-1 durably and dies while handling batch
     `batch`, so the source's code after that batch's yield never runs. Returns the durable batches."""
@@ -160,3 +198,82 @@ def fake_clock() -> Iterator[clock.FakeClock]:
     fake = clock.FakeClock()
     with clock.use_clock(fake):
         yield fake
+
+
+def connector_fixtures(
+    name: str,
+    url: UrlPattern,
+    *,
+    config: Mapping[str, Any] | None = None,
+    methods: Sequence[str] = ("GET",),
+    replay_used: bool = False,
+) -> dict[str, Any]:
+    """The fixtures of one connector's tests, for its `conftest.py` to bind: `globals().update(...)`.
+
+    - `mocked`, `job_id`, `fake_clock`: as above.
+    - `source`: the registered source `name`; `config`: its typed config parsed from `config` (when given).
+    - `make_inputs(schema_name, **overrides)`: `SourceInputs` of the test's own job (`job_id`).
+    - `serve_har(*parts)`: serves `fixtures/<name>/<parts...>.har` (e.g. `serve_har("issues", "full")` or
+      `serve_har("issues/full.har")`) to requests for `url` (a regular expression) with `methods`; a
+      `HarServer`. With `replay_used`, a resumed run may ask for a page again.
+    - `serve_simulator(simulator)`: answers those requests from a live simulator; `simulator_module`: the
+      connector's `fixtures/<name>/simulator.py`.
+    """
+    import sources  # noqa: F401  (registers every source)
+
+    fixtures_dir = FIXTURES_ROOT / name
+    url = re.compile(url) if isinstance(url, str) else url
+
+    @pytest.fixture(name="source")
+    def source_fixture() -> BaseSource[Any]:
+        return SourceRegistry.get_source(name)
+
+    @pytest.fixture(name="make_inputs")
+    def make_inputs_fixture(job_id: str) -> Callable[..., SourceInputs]:
+        def make(schema_name: str, **overrides: Any) -> SourceInputs:
+            values: dict[str, Any] = {
+                "schema_name": schema_name,
+                "team_id": 7,
+                "job_id": job_id,
+                "schema_id": f"{name}-{schema_name}",
+            }
+            return SourceInputs(**(values | overrides))
+
+        return make
+
+    @pytest.fixture(name="simulator_module", scope="session")
+    def simulator_module_fixture() -> Any:
+        return load_simulator_module(name)
+
+    @pytest.fixture(name="serve_har")
+    def serve_har_fixture(mocked: responses.RequestsMock) -> Callable[..., HarServer]:
+        def serve(*parts: str) -> HarServer:
+            relative = "/".join(part.strip("/") for part in parts if part)
+            path = fixtures_dir / (relative if relative.endswith(".har") else f"{relative}.har")
+            return serve_har_file(mocked, path, url, methods=methods, replay_used=replay_used)
+
+        return serve
+
+    @pytest.fixture(name="serve_simulator")
+    def serve_simulator_fixture(mocked: responses.RequestsMock) -> Callable[[Simulator], None]:
+        return lambda simulator: serve_simulator(mocked, simulator, url, methods=methods)
+
+    bound: dict[str, Any] = {
+        "mocked": mocked,
+        "job_id": job_id,
+        "fake_clock": fake_clock,
+        "source": source_fixture,
+        "make_inputs": make_inputs_fixture,
+        "simulator_module": simulator_module_fixture,
+        "serve_har": serve_har_fixture,
+        "serve_simulator": serve_simulator_fixture,
+    }
+    if config is not None:
+        payload = dict(config)
+
+        @pytest.fixture(name="config")
+        def config_fixture(source: BaseSource[Any]) -> Any:
+            return source.parse_config(payload)
+
+        bound["config"] = config_fixture
+    return bound

@@ -108,6 +108,7 @@ class CheckContext:
                 "keep make_tracked_session's default timeout (never timeout=None)",
             )
         if record.error is not None and not allow_error:
+            self._fail_misplaced_credential(record, what, record.error.describe())
             self.fail(
                 f"{what} to complete",
                 f"it raised {record.error.describe()}",
@@ -131,6 +132,26 @@ class CheckContext:
         endpoint = self.target.name if self.target else None
         failure = CheckFailure(self.source_type, endpoint, self.check_id, expected, evidence, fix)
         raise CheckBlocked(self.source_type, endpoint, self.check_id, owner, cause, failure)
+
+    def _fail_misplaced_credential(self, record: RunRecord, what: str, error: str) -> None:
+        """A run that failed after sending a credential outside its header (a vendor model answers such a request
+        with the vendor's error, there is no recording to diverge from): credentials.placement owns the cause."""
+        allowed = set(self.sut.manifest.credential_body_fields)
+        for request in record.wire:
+            for place in request.credentials:
+                if place.kind == "body field" and place.name is not None and place.name.rsplit(".", 1)[-1] in allowed:
+                    continue
+                origin = f" (sent from {request.origin})" if request.origin else ""
+                self.fail_as(
+                    attribution.CREDENTIALS,
+                    f"a credential in the {place.describe()}",
+                    "credentials only in a header (or the vendor's documented auth body field), never in a URL, "
+                    "a query string or another body field",
+                    f"{what}: request #{request.index + 1} {request.method} {request.url}{origin} carries a "
+                    f"credential in the {place.describe()}; the run then raised {error}",
+                    "send the credential in the header the vendor documents (e.g. Authorization: Bearer ...) and "
+                    "nowhere else",
+                )
 
     def _fail_unmatched(self, record: RunRecord, what: str) -> NoReturn:
         miss = record.unmatched[0]

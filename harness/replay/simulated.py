@@ -18,6 +18,7 @@ import requests
 
 from harness.fixtures.har import Har, HarEntry
 from harness.replay.base import LoopGuardTripped, ReplayMode, WireRequest
+from harness.replay.credential_places import credential_places
 from harness.replay.inprocess import InProcessReplay, _request_body, find_origin
 from harness.replay.matching import request_key
 from harness.simulators.model import VendorModel
@@ -89,6 +90,7 @@ class SimulatedReplay(InProcessReplay):
             timeout=kwargs.get("timeout"),
             key=request_key(method, request.url or "", body, request.headers.get("Content-Type"), secrets),
             origin=find_origin(self.origin_dirs),
+            credentials=credential_places(request.url or "", body, request.headers.get("Content-Type"), secrets),
         )
         if len(self._log) >= self.page_cap:
             self._log.append(wire)

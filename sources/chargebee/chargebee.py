@@ -9,14 +9,14 @@ from typing import Any
 import requests
 from requests.auth import HTTPBasicAuth
 
-from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE, ChargebeeEndpoint
+from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, ChargebeeEndpoint
 from sources.common import watermarks
 from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.http_errors import body_excerpt, status_checker
 from sources.common.rest_source import JSONResponseCursorPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
-from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
+from sources.common.resumable_pages import NextPageState, resumable_batches
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
 from sources.common.subdomains import account_subdomain
 from sources.common.typings import SourceInputs, SourceResponse
@@ -81,7 +81,7 @@ def initial_params(endpoint: ChargebeeEndpoint, inputs: SourceInputs, page_size:
     """First page: explicit ascending sort on the incremental field, and the server-side watermark filter."""
     field = incremental_field(endpoint, inputs) or endpoint.incremental_field_names[0]
     params: dict[str, Any] = {
-        "limit": min(page_size, MAX_PAGE_SIZE),
+        "limit": endpoint.page_size(page_size),
         "include_deleted": "true",
         "sort_by[asc]": field,
     }
@@ -116,22 +116,21 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"chargebee {endpoint.name}"
-    resume_from = saved_request(manager, resource)
-    params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
     client = RESTClient(
         base_url(site),
         session=make_session(api_key),
         data_selector=select_objects(endpoint, resource),
         raise_for_status=status_checker(resource, error_detail),
     )
-    pages = client.paginate(
+    return resumable_batches(
+        client,
         endpoint.path,
-        params=params,
         paginator=JSONResponseCursorPaginator(cursor_path="next_offset", cursor_param="offset"),
-        resume_from=resume_from,
+        manager=manager,
+        state_class=ChargebeeResumeConfig,
         resource=resource,
+        first_params=lambda: initial_params(endpoint, inputs, page_size),
     )
-    yield from batches_then_save_next(pages, manager, ChargebeeResumeConfig)
 
 
 def chargebee_source(
@@ -144,17 +143,7 @@ def chargebee_source(
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     incremental_field(endpoint, inputs)  # an unknown field fails here, before the pipeline starts
-    return SourceResponse(
-        name=endpoint.name,
-        items=lambda: iter_pages(api_key, site, endpoint, inputs, manager, page_size),
-        primary_keys=[endpoint.primary_key],
-        partition_count=1,
-        partition_size=1,
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(lambda: iter_pages(api_key, site, endpoint, inputs, manager, page_size))
 
 
 def probe(api_key: str, site: str, endpoint: ChargebeeEndpoint) -> requests.Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from sources.common.base import IncrementalField
-from sources.common.typings import PartitionFormat, PartitionMode, SortMode
+from sources.common.endpoints import Endpoint
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 100
@@ -21,24 +21,13 @@ MAX_PAGE_SIZE = 100
 UPDATED_AT = IncrementalField("updated_at", "datetime", "updated_at", "integer")
 
 
-@dataclasses.dataclass(frozen=True)
-class ChargebeeEndpoint:
-    name: str
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChargebeeEndpoint(Endpoint):
     path: str
     # The key of the object inside each `list` entry.
     object_key: str
-    # A creation-time field (epoch seconds): rows never move between partitions when they change.
-    partition_key: str
-    description: str
     incremental_fields: tuple[IncrementalField, ...] = (UPDATED_AT,)
-    primary_key: str = "id"
-    partition_mode: PartitionMode = "datetime"
-    partition_format: PartitionFormat = "month"
-    sort_mode: SortMode = "asc"
-
-    @property
-    def incremental_field_names(self) -> tuple[str, ...]:
-        return tuple(field.field for field in self.incremental_fields)
+    max_page_size: int | None = MAX_PAGE_SIZE
 
 
 ENDPOINTS: dict[str, ChargebeeEndpoint] = {

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import requests
-
 from sources.chargebee.chargebee import ChargebeeResumeConfig, chargebee_source, error_detail, normalize_site, probe
 from sources.chargebee.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
 from sources.common.base import ResumableSource, SourceSchema
-from sources.common.credentials import probe_verdict
+from sources.common.credentials import CredentialMessages, check_credentials, http_answer, http_status_advice
 from sources.common.endpoints import endpoint_schemas
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
@@ -68,37 +66,32 @@ class ChargebeeSource(ResumableSource[ChargebeeSourceConfig, ChargebeeResumeConf
     def validate_credentials(
         self, config: ChargebeeSourceConfig, team_id: int, schema_name: str | None = None
     ) -> tuple[bool, str | None]:
-        if schema_name is not None and schema_name not in ENDPOINTS:
-            return False, f"Chargebee has no table {schema_name!r}; known: {', '.join(ENDPOINTS)}"
-        endpoint = ENDPOINTS[schema_name or "customers"]
-        try:
-            response = probe(config.api_key, config.site, endpoint)
-        except requests.RequestException as exc:
-            return False, f"Could not reach {config.site}.chargebee.com: {type(exc).__name__}"
-        detail = error_detail(response)
-        return probe_verdict(
-            response.status_code,
+        return check_credentials(
+            "Chargebee",
+            ENDPOINTS,
             schema_name,
-            rejected=f"Chargebee rejected the API key ({detail}). Check the key and the site.",
-            forbidden=f"The Chargebee API key cannot read {endpoint.name}: give the key read access to it ({detail}).",
-            not_found=f"There is no Chargebee site at {config.site}.chargebee.com; check the site name.",
-            unexpected=f"Chargebee answered {response.status_code} while checking the API key: {detail}",
+            default="customers",
+            probe=lambda endpoint: http_answer(probe(config.api_key, config.site, endpoint), error_detail),
+            context={"site": config.site},
+            messages=CredentialMessages(
+                rejected="Chargebee rejected the API key ({detail}). Check the key and the site.",
+                forbidden="The Chargebee API key cannot read {endpoint.name}: give the key read access to it "
+                "({detail}).",
+                not_found="There is no Chargebee site at {site}.chargebee.com; check the site name.",
+                unexpected="Chargebee answered {status} while checking the API key: {detail}",
+                unreachable="Could not reach {site}.chargebee.com: {error}",
+            ),
         )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         # The host is the account's own site, so the prefixes stop at the scheme.
-        return {
-            "401 Client Error: Unauthorized for url: https://": (
-                "Chargebee rejected the API key. Create a new API key and reconnect."
-            ),
-            "403 Client Error: Forbidden for url: https://": (
-                "The Chargebee API key may not read this table. Use a key with read access to customers, "
-                "subscriptions and invoices."
-            ),
-            "404 Client Error: Not Found for url: https://": (
-                "There is no Chargebee site with this name. Check the site and reconnect."
-            ),
-        }
+        return http_status_advice(
+            ["https://"],
+            unauthorized="Chargebee rejected the API key. Create a new API key and reconnect.",
+            forbidden="The Chargebee API key may not read this table. Use a key with read access to customers, "
+            "subscriptions and invoices.",
+            not_found="There is no Chargebee site with this name. Check the site and reconnect.",
+        )
 
     def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[ChargebeeResumeConfig]:
         return ResumableSourceManager[ChargebeeResumeConfig](inputs, ChargebeeResumeConfig)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from sources.common.errors import ResumableStateError
-from sources.common.rest_source import Page, PageRequest
+from sources.common.rest_source import BasePaginator, Page, PageRequest, RESTClient
 from sources.common.resumable import ResumableSourceManager
 
 Rows = list[dict[str, Any]]
@@ -51,3 +51,23 @@ def batches_then_save_next(
             yield page.items if rows is None else rows(page.items)
         if page.next_request is not None:
             manager.save_state(state_class(next_request=page.next_request.to_state()))
+
+
+def resumable_batches(
+    client: RESTClient,
+    path: str,
+    *,
+    paginator: BasePaginator,
+    manager: ResumableSourceManager[State],
+    state_class: type[State],
+    resource: str,
+    first_params: Callable[[], dict[str, Any]],
+    rows: Callable[[Rows], Rows] | None = None,
+) -> Iterator[Rows]:
+    """A resumable listing of `path`: from the page an interrupted run of this job saved, else from the first
+    page with `first_params()` (the filter and sort; the saved request already carries them); one batch per
+    page, the next page's request saved after it (`batches_then_save_next`)."""
+    resume_from = saved_request(manager, resource)
+    params = first_params() if resume_from is None else None
+    pages = client.paginate(path, params=params, paginator=paginator, resume_from=resume_from, resource=resource)
+    yield from batches_then_save_next(pages, manager, state_class, rows=rows)

@@ -1,34 +1,89 @@
-"""GitHub transport: page through each configured repository, fan out to per-issue comments, resume, respond."""
+"""GitHub transport: the tracked session with rate-limit aware retries, paging through each configured repository,
+fan-out to per-issue comments, resume, respond."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import requests
 import structlog
 
+from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.errors import ConfigError
+from sources.common.http import make_tracked_session
 from sources.common.rest_source import HeaderLinkPaginator, PageRequest, RESTClient
 from sources.common.rest_source.fanout import FanoutPosition, dependent_pages, make_parent_key_name
 from sources.common.resumable import ResumableSourceManager
+from sources.common.retry import RetryPolicy
+from sources.common.scrub import scrub_url
 from sources.common.typings import Batch, SourceInputs, SourceResponse
+from sources.common.watermarks import parse_instant
 from sources.common.webhook import WebhookSourceManager
-from sources.github.config import GithubSourceConfig
 from sources.github.merge import Cursors, read_merged
 from sources.github.settings import (
     API_BASE_URL,
+    API_VERSION,
     ENDPOINTS,
     MAX_CHILD_PAGES_PER_PARENT,
     REPOSITORY_FIELD,
     REPOSITORY_PARENT,
     GithubEndpoint,
 )
-from sources.github.transport import make_github_session, raise_for_github_status
 
 _logger = structlog.get_logger("sources.github")
+
+RATE_LIMIT_RESET_HEADER = "x-ratelimit-reset"
+RATE_LIMIT_REMAINING_HEADER = "x-ratelimit-remaining"
+
+
+class GithubRateLimitError(requests.HTTPError):
+    """GitHub still refuses with a rate limit after every retry."""
+
+
+def is_rate_limited(response: requests.Response) -> bool:
+    """GitHub answers a rate limit with 429, or with 403 plus `x-ratelimit-remaining: 0` or `Retry-After`."""
+    if response.status_code == 429:
+        return True
+    if response.status_code != 403:
+        return False
+    return response.headers.get(RATE_LIMIT_REMAINING_HEADER) == "0" or "Retry-After" in response.headers
+
+
+# GitHub's rate-limit 403s are retried; a 403 for missing access is not (`is_rate_limited` tells them apart).
+GITHUB_RETRY = RetryPolicy(reset_header=RATE_LIMIT_RESET_HEADER, retry_response=is_rate_limited)
+# Credential probes answer the user at once: one attempt, no waiting on rate limits.
+PROBE_RETRY = RetryPolicy(
+    max_attempts=1, retry_transport_errors=False, reset_header=RATE_LIMIT_RESET_HEADER, retry_response=is_rate_limited
+)
+
+
+def raise_for_github_status(response: requests.Response) -> None:
+    """`raise_for_status`, except that an exhausted rate limit says so instead of looking like a missing scope."""
+    if response.status_code < 400:
+        return
+    if is_rate_limited(response):
+        reset = response.headers.get(RATE_LIMIT_RESET_HEADER, "unknown")
+        raise GithubRateLimitError(
+            f"GitHub rate limit exhausted for {scrub_url(response.url)} (x-ratelimit-reset={reset}); "
+            "retry after the reset time",
+            response=response,
+        )
+    response.raise_for_status()
+
+
+def make_github_session(token: str, retry: RetryPolicy = GITHUB_RETRY) -> requests.Session:
+    return make_tracked_session(
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+        },
+        retry=retry,
+    )
+
 
 Params = Iterable[tuple[str, Any]]
 
@@ -63,38 +118,15 @@ def build_url(path: str, params: Params, **placeholders: Any) -> str:
 
 def format_since(value: Any, where: str) -> str:
     """A watermark as GitHub's `since` wants it: ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`."""
-    moment: datetime
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value, tz=UTC)
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigError(f"{where}: incremental watermark {value!r} is not an ISO 8601 timestamp") from None
-    else:
-        raise ConfigError(f"{where}: incremental watermark {value!r} is not a timestamp")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = parse_instant(value, where, epoch_numbers=True, error=ConfigError, name="incremental watermark")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def incremental_since(endpoint: GithubEndpoint, inputs: SourceInputs) -> str | None:
     """The `since` value for this run, from the user's chosen incremental field and the saved watermark."""
-    if not inputs.should_use_incremental_field:
-        return None
     where = f"github {endpoint.name}"
-    allowed = [field.field for field in endpoint.incremental_fields]
-    if not allowed:
-        raise ConfigError(f"{where}: this endpoint has no incremental sync; run it as a full refresh")
-    if inputs.incremental_field not in allowed:
-        raise ConfigError(
-            f"{where}: incremental field {inputs.incremental_field!r} is not supported; choose {', '.join(allowed)}"
-        )
-    if inputs.db_incremental_field_last_value is None:
+    field = chosen_incremental_field(inputs, endpoint.incremental_field_names, where, error=ConfigError)
+    if field is None or inputs.db_incremental_field_last_value is None:
         return None
     return format_since(inputs.db_incremental_field_last_value, where)
 
@@ -244,23 +276,17 @@ def iter_batches(
 
 
 def get_endpoint(schema_name: str) -> GithubEndpoint:
-    try:
-        return ENDPOINTS[schema_name]
-    except KeyError:
-        known = ", ".join(sorted(ENDPOINTS))
-        raise ConfigError(f"github: unknown schema {schema_name!r}; known: {known}") from None
+    return lookup_endpoint(ENDPOINTS, schema_name, "github", error=ConfigError, known=sorted(ENDPOINTS))
 
 
-def make_client(config: GithubSourceConfig) -> RESTClient:
-    return RESTClient(
-        API_BASE_URL,
-        session=make_github_session(config.personal_access_token),
-        raise_for_status=raise_for_github_status,
-    )
+def make_client(token: str) -> RESTClient:
+    return RESTClient(API_BASE_URL, session=make_github_session(token), raise_for_status=raise_for_github_status)
 
 
 def github_source(
-    config: GithubSourceConfig,
+    token: str,
+    repositories: tuple[str, ...],
+    page_size: int,
     inputs: SourceInputs,
     manager: ResumableSourceManager[GithubResumeConfig],
     webhook_manager: WebhookSourceManager | None = None,
@@ -270,17 +296,9 @@ def github_source(
     since = incremental_since(endpoint, inputs)
 
     def items() -> Iterator[Batch]:
-        client = make_client(config)
-        yield from iter_batches(client, endpoint, config.repository_names, config.page_size, since, manager)
+        client = make_client(token)
+        yield from iter_batches(client, endpoint, repositories, page_size, since, manager)
         if webhook_manager is not None:
             yield from webhook_manager.iter_tables()
 
-    return SourceResponse(
-        name=endpoint.name,
-        items=items,
-        primary_keys=list(endpoint.primary_keys),
-        partition_keys=[endpoint.partition_key],
-        partition_mode="datetime",
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(items)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 
 from sources.common.base import IncrementalField
+from sources.common.endpoints import Endpoint
 from sources.common.rest_source import HeaderLinkPaginator
 from sources.common.rest_source.fanout import DependentEndpointConfig
-from sources.common.typings import PartitionFormat, SortMode
 
 API_BASE_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -31,23 +31,17 @@ class FanoutSettings:
     skip_when_zero: str | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class GithubEndpoint:
-    name: str
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GithubEndpoint(Endpoint):
     path: str
-    primary_keys: tuple[str, ...] = ("id",)
     params: tuple[tuple[str, str], ...] = ()
-    incremental_fields: tuple[IncrementalField, ...] = ()
     # GitHub's `since` parameter: the server keeps rows whose updated_at is at or after it.
     since_param: str | None = None
     # Set for list endpoints: every repository is read at once, rows merged by this (the sort) field.
     merge_field: str | None = None
-    partition_key: str = "created_at"
-    partition_format: PartitionFormat = "month"
-    sort_mode: SortMode = "asc"
-    supports_webhooks: bool = False
+    partition_key: str | None = "created_at"
+    max_page_size: int | None = MAX_PAGE_SIZE
     fanout: FanoutSettings | None = None
-    description: str = ""
 
 
 REPOSITORIES = GithubEndpoint(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from urllib.parse import urlencode
 
 import requests
@@ -15,16 +17,25 @@ from sources.common.base import (
     WebhookSource,
     WebhookTemplate,
 )
+from sources.common.credentials import http_status_advice
+from sources.common.endpoints import endpoint_schemas
+from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.page_size import check_page_size
 from sources.common.registry import SourceRegistry
 from sources.common.rest_source import RESTClient
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.github import hooks
-from sources.github.config import GithubSourceConfig
-from sources.github.github import GithubResumeConfig, github_source
-from sources.github.settings import API_BASE_URL, ENDPOINTS, WEBHOOK_EVENTS
-from sources.github.transport import PROBE_RETRY, is_rate_limited, make_github_session, raise_for_github_status
+from sources.github.github import (
+    PROBE_RETRY,
+    GithubResumeConfig,
+    github_source,
+    is_rate_limited,
+    make_github_session,
+    raise_for_github_status,
+)
+from sources.github.settings import API_BASE_URL, DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE, WEBHOOK_EVENTS
 
 TOKEN_CAPTION = (
     "A [personal access token](https://github.com/settings/tokens). Classic tokens need `repo` "
@@ -54,6 +65,39 @@ if (empty(schema_id)) {
 }
 produceToWarehouseWebhooks(request.body.issue, schema_id)
 """.strip()
+
+
+_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
+
+
+def parse_repositories(text: str) -> tuple[str, ...]:
+    """`owner/repo, owner/other` → ('owner/repo', 'owner/other'); duplicates dropped, order kept."""
+    names = [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+    if not names:
+        raise ConfigError("github config: field 'repositories' needs at least one owner/repo")
+    bad = [name for name in names if not _REPOSITORY.match(name)]
+    if bad:
+        raise ConfigError(
+            f"github config: field 'repositories' has {', '.join(repr(b) for b in bad)}; "
+            "expected owner/repo, e.g. octocat/Hello-World"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+@dataclasses.dataclass(frozen=True)
+class GithubSourceConfig:
+    personal_access_token: str
+    repositories: str
+    # Not a form field: the fixtures set it small so that every endpoint spans several pages.
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        parse_repositories(self.repositories)
+        check_page_size(self.page_size, "github", maximum=MAX_PAGE_SIZE)
+
+    @property
+    def repository_names(self) -> tuple[str, ...]:
+        return parse_repositories(self.repositories)
 
 
 def probe_url(schema_name: str | None, repository: str) -> str:
@@ -105,17 +149,7 @@ class GithubSource(ResumableSource[GithubSourceConfig, GithubResumeConfig], Webh
         )
 
     def get_schemas(self, config: GithubSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=bool(endpoint.incremental_fields),
-                supports_append=bool(endpoint.incremental_fields),
-                incremental_fields=list(endpoint.incremental_fields),
-                supports_webhooks=endpoint.supports_webhooks,
-                description=endpoint.description,
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: GithubSourceConfig, team_id: int, schema_name: str | None = None
@@ -151,17 +185,16 @@ class GithubSource(ResumableSource[GithubSourceConfig, GithubResumeConfig], Webh
         return f"github: probing {repository} for {schema_name or 'a new source'} failed with HTTP {status}"
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
-        return {
-            f"401 Client Error: Unauthorized for url: {API_BASE_URL}": (
-                "Your GitHub personal access token is invalid or expired. Generate a new token and reconnect."
-            ),
-            f"403 Client Error: Forbidden for url: {API_BASE_URL}": (
-                "Your GitHub token cannot read this data. Grant it the scopes listed on the source form and retry."
-            ),
-            f"404 Client Error: Not Found for url: {API_BASE_URL}/repos/": (
-                "A configured repository does not exist or the token cannot see it. Check the repository names."
-            ),
-        }
+        advice = http_status_advice(
+            [API_BASE_URL],
+            unauthorized="Your GitHub personal access token is invalid or expired. Generate a new token and reconnect.",
+            forbidden="Your GitHub token cannot read this data. Grant it the scopes listed on the source form and "
+            "retry.",
+        )
+        advice[f"404 Client Error: Not Found for url: {API_BASE_URL}/repos/"] = (
+            "A configured repository does not exist or the token cannot see it. Check the repository names."
+        )
+        return advice
 
     def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[GithubResumeConfig]:
         return ResumableSourceManager[GithubResumeConfig](inputs, GithubResumeConfig)
@@ -173,7 +206,14 @@ class GithubSource(ResumableSource[GithubSourceConfig, GithubResumeConfig], Webh
         inputs: SourceInputs,
     ) -> SourceResponse:
         webhook_manager = self.webhook_manager_for_schema(inputs)
-        return github_source(config, inputs, resumable_source_manager, webhook_manager)
+        return github_source(
+            config.personal_access_token,
+            config.repository_names,
+            config.page_size,
+            inputs,
+            resumable_source_manager,
+            webhook_manager,
+        )
 
     @property
     def webhook_template(self) -> WebhookTemplate:

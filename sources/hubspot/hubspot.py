@@ -202,12 +202,4 @@ def hubspot_source(
         )
         yield from batches_then_save_next(pages, manager, HubspotResumeConfig)
 
-    return SourceResponse(
-        name=endpoint.name,
-        items=items,
-        primary_keys=list(endpoint.primary_key),
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(items)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from sources.common.base import IncrementalField
-from sources.common.typings import PartitionFormat, PartitionMode, SortMode
+from sources.common.endpoints import Endpoint
 
 BASE_URL = "https://api.hubapi.com"
 # The list endpoints accept at most 100 rows per page; search accepts 200, so 100 suits both.
@@ -27,22 +27,17 @@ SEARCH_RESULT_CEILING = 10_000
 UPDATED_AT = IncrementalField(label="updatedAt", type="datetime", field="updatedAt", field_type="datetime")
 
 
-@dataclasses.dataclass(frozen=True)
-class HubspotEndpoint:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HubspotEndpoint(Endpoint):
     """One CRM object type. `last_modified_property` is the search property behind `updatedAt`."""
 
-    name: str
     object_type: str
     properties: tuple[str, ...]
     last_modified_property: str
     scope: str
-    primary_key: tuple[str, ...] = ("id",)
     incremental_fields: tuple[IncrementalField, ...] = (UPDATED_AT,)
-    partition_key: str = "createdAt"
-    partition_mode: PartitionMode = "datetime"
-    partition_format: PartitionFormat = "month"
-    sort_mode: SortMode = "asc"
-    description: str | None = None
+    partition_key: str | None = "createdAt"
+    max_page_size: int | None = MAX_PAGE_SIZE
 
     @property
     def list_path(self) -> str:

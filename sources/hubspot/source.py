@@ -5,21 +5,25 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlencode
 
-import requests
-
 from sources.common.base import ResumableSource, SourceSchema
-from sources.common.credentials import probe_verdict
+from sources.common.credentials import CredentialMessages, check_credentials, http_answer, http_status_advice
 from sources.common.endpoints import endpoint_schemas
-from sources.common.errors import SourceError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
-from sources.hubspot.hubspot import HubspotResumeConfig, error_detail, get_endpoint, hubspot_source, make_session
-from sources.hubspot.settings import BASE_URL, DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE
+from sources.hubspot.hubspot import HubspotResumeConfig, error_detail, hubspot_source, make_session
+from sources.hubspot.settings import BASE_URL, DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE, HubspotEndpoint
 
 PROBE_ENDPOINT = "contacts"
+CREDENTIAL_MESSAGES = CredentialMessages(
+    rejected="HubSpot rejected the access token ({detail})",
+    forbidden="The HubSpot access token cannot read {endpoint.name}: grant the private app the "
+    "`{endpoint.scope}` scope ({detail})",
+    unexpected="HubSpot answered {status} to the credential check ({detail})",
+    unreachable="Could not reach HubSpot to check the access token: {error}: {exc}",
+)
 
 
 @dataclasses.dataclass
@@ -69,37 +73,21 @@ class HubspotSource(ResumableSource[HubspotSourceConfig, HubspotResumeConfig]):
     def validate_credentials(
         self, config: HubspotSourceConfig, team_id: int, schema_name: str | None = None
     ) -> tuple[bool, str | None]:
-        try:
-            endpoint = get_endpoint(schema_name or PROBE_ENDPOINT)
-        except SourceError as exc:
-            return False, str(exc)
-        url = f"{BASE_URL}{endpoint.list_path}?{urlencode({'limit': 1, 'archived': 'false'})}"
-        try:
-            response = make_session(config.access_token).get(url)
-        except (requests.RequestException, SourceError) as exc:
-            return False, f"Could not reach HubSpot to check the access token: {type(exc).__name__}: {exc}"
-        detail = error_detail(response)
-        return probe_verdict(
-            response.status_code,
-            schema_name,
-            rejected=f"HubSpot rejected the access token ({detail})",
-            forbidden=(
-                f"The HubSpot access token cannot read {endpoint.name}: grant the private app the "
-                f"`{endpoint.scope}` scope ({detail})"
-            ),
-            unexpected=f"HubSpot answered {response.status_code} to the credential check ({detail})",
+        def probe(endpoint: HubspotEndpoint) -> tuple[int, str]:
+            url = f"{BASE_URL}{endpoint.list_path}?{urlencode({'limit': 1, 'archived': 'false'})}"
+            return http_answer(make_session(config.access_token).get(url), error_detail)
+
+        return check_credentials(
+            "HubSpot", ENDPOINTS, schema_name, default=PROBE_ENDPOINT, probe=probe, messages=CREDENTIAL_MESSAGES
         )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
-        return {
-            f"401 Client Error: Unauthorized for url: {BASE_URL}": (
-                "Your HubSpot access token is invalid or was rotated. Paste the private app's current token."
-            ),
-            f"403 Client Error: Forbidden for url: {BASE_URL}": (
-                "Your HubSpot private app lacks a scope this table needs. Grant the object's read scope "
-                "(e.g. crm.objects.contacts.read) and reconnect."
-            ),
-        }
+        return http_status_advice(
+            [BASE_URL],
+            unauthorized="Your HubSpot access token is invalid or was rotated. Paste the private app's current token.",
+            forbidden="Your HubSpot private app lacks a scope this table needs. Grant the object's read scope "
+            "(e.g. crm.objects.contacts.read) and reconnect.",
+        )
 
     def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[HubspotResumeConfig]:
         return ResumableSourceManager[HubspotResumeConfig](inputs, HubspotResumeConfig)

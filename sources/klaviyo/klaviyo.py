@@ -13,7 +13,7 @@ from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.http_errors import body_excerpt, status_checker
 from sources.common.rest_source import JSONLinkPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
-from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
+from sources.common.resumable_pages import NextPageState, resumable_batches
 from sources.common.retry import RetryPolicy
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.common.watermarks import iso_seconds
@@ -72,7 +72,7 @@ def initial_params(endpoint: KlaviyoEndpoint, inputs: SourceInputs, page_size: i
     """First page: explicit ascending sort on the incremental field, and the server-side watermark filter."""
     field = incremental_field(endpoint, inputs)
     params: dict[str, Any] = {
-        "page[size]": min(page_size, endpoint.max_page_size),
+        "page[size]": endpoint.page_size(page_size),
         "sort": field or endpoint.incremental_field_names[0],
     }
     if field is not None and inputs.db_incremental_field_last_value is not None:
@@ -127,17 +127,16 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"klaviyo {endpoint.name}"
-    resume_from = saved_request(manager, resource)
-    params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
-    client = make_client(make_session(api_key), resource)
-    pages = client.paginate(
+    return resumable_batches(
+        make_client(make_session(api_key), resource),
         endpoint.path,
-        params=params,
         paginator=JSONLinkPaginator("links.next"),
-        resume_from=resume_from,
+        manager=manager,
+        state_class=KlaviyoResumeConfig,
         resource=resource,
+        first_params=lambda: initial_params(endpoint, inputs, page_size),
+        rows=flatten_resources,
     )
-    yield from batches_then_save_next(pages, manager, KlaviyoResumeConfig, rows=flatten_resources)
 
 
 def klaviyo_source(
@@ -149,17 +148,7 @@ def klaviyo_source(
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     incremental_field(endpoint, inputs)  # an unknown field fails here, before the pipeline starts
-    return SourceResponse(
-        name=endpoint.name,
-        items=lambda: iter_pages(api_key, endpoint, inputs, manager, page_size),
-        primary_keys=[endpoint.primary_key],
-        partition_count=1,
-        partition_size=1,
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(lambda: iter_pages(api_key, endpoint, inputs, manager, page_size))
 
 
 def probe(api_key: str, endpoint: KlaviyoEndpoint) -> requests.Response:

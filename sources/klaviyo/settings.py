@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from sources.common.base import IncrementalField
-from sources.common.typings import PartitionFormat, PartitionMode, SortMode
+from sources.common.endpoints import Endpoint
 
 BASE_URL = "https://a.klaviyo.com/api/"
 # The API revision this connector is written against (sent as the `revision` header). 2026-01-15 is the first
@@ -21,23 +21,11 @@ API_REVISION = "2026-01-15"
 DEFAULT_PAGE_SIZE = 100
 
 
-@dataclasses.dataclass(frozen=True)
-class KlaviyoEndpoint:
-    name: str
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class KlaviyoEndpoint(Endpoint):
     path: str
-    primary_key: str
-    incremental_fields: tuple[IncrementalField, ...]
-    # The creation-time attribute: rows never move between partitions when they change.
-    partition_key: str
-    max_page_size: int
-    description: str
-    partition_mode: PartitionMode = "datetime"
-    partition_format: PartitionFormat = "month"
-    sort_mode: SortMode = "asc"
-
-    @property
-    def incremental_field_names(self) -> tuple[str, ...]:
-        return tuple(field.field for field in self.incremental_fields)
+    # The read scope a private API key needs for this endpoint.
+    scope: str
 
 
 ENDPOINTS: dict[str, KlaviyoEndpoint] = {
@@ -46,7 +34,7 @@ ENDPOINTS: dict[str, KlaviyoEndpoint] = {
         KlaviyoEndpoint(
             name="profiles",
             path="profiles/",
-            primary_key="id",
+            scope="profiles:read",
             incremental_fields=(IncrementalField("updated", "datetime", "updated", "datetime"),),
             partition_key="created",
             max_page_size=100,
@@ -55,7 +43,7 @@ ENDPOINTS: dict[str, KlaviyoEndpoint] = {
         KlaviyoEndpoint(
             name="events",
             path="events/",
-            primary_key="id",
+            scope="events:read",
             incremental_fields=(IncrementalField("datetime", "datetime", "datetime", "datetime"),),
             partition_key="datetime",
             max_page_size=1000,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import requests
-
 from sources.common.base import ResumableSource, SourceSchema
-from sources.common.credentials import probe_verdict
+from sources.common.credentials import CredentialMessages, check_credentials, http_answer, http_status_advice
 from sources.common.endpoints import endpoint_schemas
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.page_size import check_page_size, page_size_field
@@ -15,9 +13,14 @@ from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.klaviyo.klaviyo import KlaviyoResumeConfig, error_detail, klaviyo_source, probe
-from sources.klaviyo.settings import DEFAULT_PAGE_SIZE, ENDPOINTS
+from sources.klaviyo.settings import BASE_URL, DEFAULT_PAGE_SIZE, ENDPOINTS
 
-SCOPES = {"profiles": "profiles:read", "events": "events:read"}
+CREDENTIAL_MESSAGES = CredentialMessages(
+    rejected="Klaviyo rejected the API key ({detail}). Check the private API key.",
+    forbidden="The Klaviyo API key cannot read {endpoint.name}: grant it the `{endpoint.scope}` scope ({detail}).",
+    unexpected="Klaviyo answered {status} while checking the API key: {detail}",
+    unreachable="Could not reach Klaviyo to check the API key: {error}",
+)
 
 
 @dataclasses.dataclass
@@ -44,7 +47,7 @@ class KlaviyoSource(ResumableSource[KlaviyoSourceConfig, KlaviyoResumeConfig]):
             label="Klaviyo",
             caption=(
                 "Enter a Klaviyo private API key. It needs the read-only scopes of the tables you sync: "
-                + ", ".join(f"`{scope}` ({name})" for name, scope in SCOPES.items())
+                + ", ".join(f"`{endpoint.scope}` ({endpoint.name})" for endpoint in ENDPOINTS.values())
                 + "."
             ),
             docsUrl="https://developers.klaviyo.com/en/docs/authenticate_",
@@ -69,35 +72,23 @@ class KlaviyoSource(ResumableSource[KlaviyoSourceConfig, KlaviyoResumeConfig]):
     def validate_credentials(
         self, config: KlaviyoSourceConfig, team_id: int, schema_name: str | None = None
     ) -> tuple[bool, str | None]:
-        if schema_name is not None and schema_name not in ENDPOINTS:
-            return False, f"Klaviyo has no table {schema_name!r}; known: {', '.join(ENDPOINTS)}"
-        endpoint = ENDPOINTS[schema_name or "profiles"]
-        try:
-            response = probe(config.api_key, endpoint)
-        except requests.RequestException as exc:
-            return False, f"Could not reach Klaviyo to check the API key: {type(exc).__name__}"
-        detail = error_detail(response)
-        return probe_verdict(
-            response.status_code,
+        return check_credentials(
+            "Klaviyo",
+            ENDPOINTS,
             schema_name,
-            rejected=f"Klaviyo rejected the API key ({detail}). Check the private API key.",
-            forbidden=(
-                f"The Klaviyo API key cannot read {endpoint.name}: grant it the `{SCOPES[endpoint.name]}` scope "
-                f"({detail})."
-            ),
-            unexpected=f"Klaviyo answered {response.status_code} while checking the API key: {detail}",
+            default="profiles",
+            probe=lambda endpoint: http_answer(probe(config.api_key, endpoint), error_detail),
+            messages=CREDENTIAL_MESSAGES,
         )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
-        return {
-            "401 Client Error: Unauthorized for url: https://a.klaviyo.com": (
-                "Klaviyo rejected the API key. Create a new private API key and reconnect."
-            ),
-            "403 Client Error: Forbidden for url: https://a.klaviyo.com": (
-                "The Klaviyo API key lacks a read scope this table needs "
-                f"({', '.join(SCOPES.values())}). Update the key's scopes and try again."
-            ),
-        }
+        scopes = ", ".join(endpoint.scope for endpoint in ENDPOINTS.values())
+        return http_status_advice(
+            [BASE_URL.removesuffix("/api/")],
+            unauthorized="Klaviyo rejected the API key. Create a new private API key and reconnect.",
+            forbidden=f"The Klaviyo API key lacks a read scope this table needs ({scopes}). "
+            "Update the key's scopes and try again.",
+        )
 
     def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[KlaviyoResumeConfig]:
         return ResumableSourceManager[KlaviyoResumeConfig](inputs, KlaviyoResumeConfig)

@@ -9,7 +9,7 @@ import stripe
 
 from sources.common.base import ExternalWebhookInfo, WebhookCreationResult, WebhookDeletionResult
 from sources.stripe.settings import ENDPOINTS
-from sources.stripe.transport import error_message
+from sources.stripe.stripe import error_message
 
 WEBHOOK_EVENTS = sorted({event for endpoint in ENDPOINTS.values() for event in endpoint.webhook_events})
 WEBHOOK_DESCRIPTION = "Data warehouse source"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from sources.common.base import IncrementalField
-from sources.common.typings import PartitionFormat, SortMode
+from sources.common.endpoints import Endpoint
+from sources.common.typings import SortMode
 
 # Stripe caps `limit` at 100; fixtures use a small page size so that pagination is exercised.
 DEFAULT_PAGE_SIZE = 100
@@ -15,21 +16,18 @@ MAX_PAGE_SIZE = 100
 CREATED = IncrementalField(label="created_at", type="datetime", field="created", field_type="integer")
 
 
-@dataclasses.dataclass(frozen=True)
-class StripeEndpoint:
-    name: str
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StripeEndpoint(Endpoint):
     # The `StripeClient.v1` service that lists this object (`client.v1.<service>.list`).
     service: str
     object_type: str
     webhook_events: tuple[str, ...]
-    primary_keys: tuple[str, ...] = ("id",)
     incremental_fields: tuple[IncrementalField, ...] = (CREATED,)
-    partition_key: str = "created"
-    partition_format: PartitionFormat = "month"
+    partition_key: str | None = "created"
     # Stripe lists are always newest first and cannot be sorted otherwise.
     sort_mode: SortMode = "desc"
+    max_page_size: int | None = MAX_PAGE_SIZE
     supports_webhooks: bool = True
-    description: str = ""
 
 
 CHARGES = StripeEndpoint(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import stripe
+import dataclasses
 
 from sources.common.base import (
     ExternalWebhookInfo,
@@ -13,21 +13,29 @@ from sources.common.base import (
     WebhookSource,
     WebhookTemplate,
 )
+from sources.common.credentials import CredentialMessages, check_credentials
+from sources.common.endpoints import endpoint_schemas
+from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.page_size import check_page_size
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.stripe import hooks
-from sources.stripe.config import StripeSourceConfig
-from sources.stripe.settings import ENDPOINTS
-from sources.stripe.stripe import StripeResumeConfig, stripe_source
-from sources.stripe.transport import SINGLE_ATTEMPT, error_message, make_stripe_client
+from sources.stripe.settings import DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE
+from sources.stripe.stripe import SINGLE_ATTEMPT, StripeResumeConfig, make_stripe_client, probe, stripe_source
 
 KEY_CAPTION = (
     "A [restricted API key](https://dashboard.stripe.com/apikeys) with **Read** access to Charges, Customers and "
     "Invoices, and **Write** access to Webhook Endpoints if the source should register its webhook."
 )
 CREATE_PROBE_SCHEMA = "customers"
+CREDENTIAL_MESSAGES = CredentialMessages(
+    rejected="stripe: the API key is invalid or expired ({detail})",
+    forbidden="stripe: the API key may not read {endpoint.name}; grant it Read access ({detail})",
+    unexpected="stripe: probing {endpoint.name} failed (HTTP {status}): {detail}",
+    unreachable="stripe: probing {endpoint.name} failed: {exc}",
+)
 
 WEBHOOK_TEMPLATE_CODE = """
 let header := request.headers['stripe-signature']
@@ -48,6 +56,21 @@ if (empty(schema_id)) {
 }
 produceToWarehouseWebhooks(row, schema_id)
 """.strip()
+
+
+@dataclasses.dataclass(frozen=True)
+class StripeSourceConfig:
+    stripe_secret_key: str
+    # Not a form field: the fixtures set it small so that every endpoint spans several pages.
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        if self.stripe_secret_key.startswith("pk_"):
+            raise ConfigError(
+                "stripe config: field 'stripe_secret_key' holds a publishable key (pk_...); "
+                "use a secret (sk_...) or restricted (rk_...) key"
+            )
+        check_page_size(self.page_size, "stripe", maximum=MAX_PAGE_SIZE)
 
 
 @SourceRegistry.register
@@ -88,37 +111,19 @@ class StripeSource(ResumableSource[StripeSourceConfig, StripeResumeConfig], Webh
         )
 
     def get_schemas(self, config: StripeSourceConfig, team_id: int, with_counts: bool = False) -> list[SourceSchema]:
-        return [
-            SourceSchema(
-                name=endpoint.name,
-                supports_incremental=bool(endpoint.incremental_fields),
-                supports_append=bool(endpoint.incremental_fields),
-                incremental_fields=list(endpoint.incremental_fields),
-                supports_webhooks=endpoint.supports_webhooks,
-                description=endpoint.description,
-            )
-            for endpoint in ENDPOINTS.values()
-        ]
+        return endpoint_schemas(ENDPOINTS.values())
 
     def validate_credentials(
         self, config: StripeSourceConfig, team_id: int, schema_name: str | None = None
     ) -> tuple[bool, str | None]:
-        if schema_name is not None and schema_name not in ENDPOINTS:
-            return False, f"stripe: unknown schema {schema_name!r}"
-        endpoint = ENDPOINTS[schema_name or CREATE_PROBE_SCHEMA]
-        client = make_stripe_client(config.stripe_secret_key, retry=SINGLE_ATTEMPT)
-        try:
-            getattr(client.v1, endpoint.service).list(params={"limit": 1})
-        except stripe.AuthenticationError as exc:
-            return False, f"stripe: the API key is invalid or expired ({error_message(exc)})"
-        except stripe.PermissionError as exc:
-            if schema_name is None:
-                return True, None  # a genuine key; permissions are checked per schema
-            return False, f"stripe: the API key may not read {schema_name}; grant it Read access ({error_message(exc)})"
-        except stripe.StripeError as exc:
-            status = f"HTTP {exc.http_status}" if exc.http_status else type(exc).__name__
-            return False, f"stripe: probing {endpoint.name} failed ({status}): {error_message(exc)}"
-        return True, None
+        return check_credentials(
+            "Stripe",
+            ENDPOINTS,
+            schema_name,
+            default=CREATE_PROBE_SCHEMA,
+            probe=lambda endpoint: probe(config.stripe_secret_key, endpoint),
+            messages=CREDENTIAL_MESSAGES,
+        )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         invalid = "Your Stripe API key is invalid or expired. Create a new restricted key and reconnect."
@@ -140,7 +145,9 @@ class StripeSource(ResumableSource[StripeSourceConfig, StripeResumeConfig], Webh
         inputs: SourceInputs,
     ) -> SourceResponse:
         webhook_manager = self.webhook_manager_for_schema(inputs)
-        return stripe_source(config, inputs, resumable_source_manager, webhook_manager)
+        return stripe_source(
+            config.stripe_secret_key, config.page_size, inputs, resumable_source_manager, webhook_manager
+        )
 
     @property
     def webhook_template(self) -> WebhookTemplate:

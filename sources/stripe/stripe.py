@@ -1,24 +1,56 @@
-"""Stripe transport: list pages newest first, scroll older then newer rows, resume after each page, respond."""
+"""Stripe transport: the official SDK on the tracked session, pages newest first, scrolls older then newer rows,
+resumes after each page, responds."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from typing import Any
 
 import stripe
 import structlog
 
-from sources.common.errors import ConfigError
+from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
+from sources.common.errors import ConfigError, SourceError
+from sources.common.http import DEFAULT_TIMEOUT, make_tracked_session
 from sources.common.resumable import ResumableSourceManager
+from sources.common.retry import DEFAULT_RETRY, RetryPolicy
 from sources.common.typings import Batch, SourceInputs, SourceResponse
+from sources.common.watermarks import WatermarkError, epoch_seconds
 from sources.common.webhook import WebhookSourceManager
-from sources.stripe.config import StripeSourceConfig
 from sources.stripe.settings import ENDPOINTS, StripeEndpoint
-from sources.stripe.transport import StripeSyncError, make_stripe_client, sync_error
 
 _logger = structlog.get_logger("sources.stripe")
+
+# Credential probes and webhook management answer the user at once: one attempt.
+SINGLE_ATTEMPT = RetryPolicy(max_attempts=1, retry_transport_errors=False)
+
+
+class StripeSyncError(SourceError):
+    """A Stripe API call failed. The message starts with Stripe's own message, then names the endpoint."""
+
+    def __init__(self, message: str, http_status: int | None, code: str | None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.code = code
+
+
+def make_stripe_client(api_key: str, retry: RetryPolicy = DEFAULT_RETRY) -> stripe.StripeClient:
+    """A client whose every call goes through a tracked session; retries are ours (tenacity on the fake-able
+    clock), never the SDK's, which would sleep in real time."""
+    session = make_tracked_session(retry=retry, secrets=[api_key])
+    http_client = stripe.RequestsClient(session=session, timeout=DEFAULT_TIMEOUT)
+    return stripe.StripeClient(api_key, http_client=http_client, max_network_retries=0)
+
+
+def error_message(error: stripe.StripeError) -> str:
+    """Stripe's message on one line (connection errors span several)."""
+    return " ".join((error.user_message or str(error) or type(error).__name__).split())
+
+
+def sync_error(error: stripe.StripeError, where: str) -> StripeSyncError:
+    status = f"HTTP {error.http_status}" if error.http_status else type(error).__name__
+    return StripeSyncError(f"{error_message(error)} [{where}: {status}]", error.http_status, error.code)
 
 
 @dataclasses.dataclass
@@ -38,40 +70,25 @@ class Window:
 
 
 def to_epoch(value: Any, where: str) -> int | None:
-    """A watermark as Stripe's `created` filter wants it: integer epoch seconds."""
+    """A watermark as Stripe's `created` filter wants it: integer epoch seconds (digits as text count too)."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: incremental watermark {value!r} is not a timestamp")
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        return int(moment.timestamp())
-    if isinstance(value, date):
-        return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        try:
-            return to_epoch(datetime.fromisoformat(text.replace("Z", "+00:00")), where)
-        except ValueError:
-            pass
-    raise ConfigError(f"{where}: incremental watermark {value!r} is not epoch seconds or an ISO 8601 timestamp")
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    try:
+        return epoch_seconds(value, where)
+    except WatermarkError:
+        raise ConfigError(
+            f"{where}: incremental watermark {value!r} is not epoch seconds or an ISO 8601 timestamp"
+        ) from None
 
 
 def plan_windows(endpoint: StripeEndpoint, inputs: SourceInputs) -> list[Window]:
     """The scrolls of this run. Bounds are inclusive: `created` has one-second resolution, so rows sharing the
     boundary second may not all have been synced; reading them again only repeats whole rows."""
-    if not inputs.should_use_incremental_field:
-        return [Window("all", {})]
     where = f"stripe {endpoint.name}"
-    allowed = [field.field for field in endpoint.incremental_fields]
-    if inputs.incremental_field not in allowed:
-        raise ConfigError(
-            f"{where}: incremental field {inputs.incremental_field!r} is not supported; choose {', '.join(allowed)}"
-        )
+    if chosen_incremental_field(inputs, endpoint.incremental_field_names, where, error=ConfigError) is None:
+        return [Window("all", {})]
     last = to_epoch(inputs.db_incremental_field_last_value, where)
     earliest = to_epoch(inputs.db_incremental_field_earliest_value, where)
     if last is None and earliest is None:
@@ -143,15 +160,12 @@ def iter_batches(
 
 
 def get_endpoint(schema_name: str) -> StripeEndpoint:
-    try:
-        return ENDPOINTS[schema_name]
-    except KeyError:
-        known = ", ".join(sorted(ENDPOINTS))
-        raise ConfigError(f"stripe: unknown schema {schema_name!r}; known: {known}") from None
+    return lookup_endpoint(ENDPOINTS, schema_name, "stripe", error=ConfigError, known=sorted(ENDPOINTS))
 
 
 def stripe_source(
-    config: StripeSourceConfig,
+    api_key: str,
+    page_size: int,
     inputs: SourceInputs,
     manager: ResumableSourceManager[StripeResumeConfig],
     webhook_manager: WebhookSourceManager | None = None,
@@ -161,17 +175,22 @@ def stripe_source(
     windows = plan_windows(endpoint, inputs)
 
     def items() -> Iterator[Batch]:
-        client = make_stripe_client(config.stripe_secret_key)
-        yield from iter_batches(client, endpoint, windows, config.page_size, manager)
+        client = make_stripe_client(api_key)
+        yield from iter_batches(client, endpoint, windows, page_size, manager)
         if webhook_manager is not None:
             yield from webhook_manager.iter_tables()
 
-    return SourceResponse(
-        name=endpoint.name,
-        items=items,
-        primary_keys=list(endpoint.primary_keys),
-        partition_keys=[endpoint.partition_key],
-        partition_mode="datetime",
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(items)
+
+
+def probe(api_key: str, endpoint: StripeEndpoint) -> tuple[int, str]:
+    """One single-row list request to check the key: its HTTP status and Stripe's message. An error without a
+    status (the API could not be reached) raises `StripeSyncError`."""
+    client = make_stripe_client(api_key, retry=SINGLE_ATTEMPT)
+    try:
+        getattr(client.v1, endpoint.service).list(params={"limit": 1})
+    except stripe.StripeError as exc:
+        if exc.http_status is None:
+            raise sync_error(exc, f"stripe {endpoint.name}") from None
+        return exc.http_status, error_message(exc)
+    return 200, ""

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sources.common.base import IncrementalField
-from sources.common.typings import PartitionFormat, PartitionMode, SortMode
+from sources.common.endpoints import Endpoint
 
 BASE_URLS = {"us": "https://api.typeform.com", "eu": "https://api.eu.typeform.com"}
 DEFAULT_DATA_CENTER = "us"
@@ -23,20 +22,13 @@ DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 200
 
 
-@dataclasses.dataclass(frozen=True)
-class TypeformEndpoint:
-    name: str
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TypeformEndpoint(Endpoint):
     path: str
     scope: str
     # Sent on every page, in this order; empty where the API offers no sort.
     sort_params: tuple[tuple[str, str], ...] = ()
-    primary_key: tuple[str, ...] = ("id",)
-    incremental_fields: tuple[IncrementalField, ...] = ()
-    partition_key: str | None = None
-    partition_mode: PartitionMode | None = None
-    partition_format: PartitionFormat | None = None
-    sort_mode: SortMode = "asc"
-    description: str | None = None
+    max_page_size: int | None = MAX_PAGE_SIZE
 
 
 ENDPOINTS: dict[str, TypeformEndpoint] = {
@@ -48,8 +40,6 @@ ENDPOINTS: dict[str, TypeformEndpoint] = {
             scope="forms:read",
             sort_params=(("sort_by", "created_at"), ("order_by", "asc")),
             partition_key="created_at",
-            partition_mode="datetime",
-            partition_format="month",
         ),
         TypeformEndpoint(name="workspaces", path="/workspaces", scope="workspaces:read"),
     )

@@ -5,12 +5,10 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlencode
 
-import requests
-
 from sources.common.base import SimpleSource, SourceSchema
-from sources.common.credentials import probe_verdict
+from sources.common.credentials import CredentialMessages, check_credentials, http_answer, http_status_advice
 from sources.common.endpoints import endpoint_schemas
-from sources.common.errors import ConfigError, SourceError
+from sources.common.errors import ConfigError
 from sources.common.fields import (
     SourceConfig,
     SourceFieldInputConfig,
@@ -21,10 +19,24 @@ from sources.common.fields import (
 from sources.common.page_size import check_page_size, page_size_field
 from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs, SourceResponse
-from sources.typeform.settings import BASE_URLS, DEFAULT_DATA_CENTER, DEFAULT_PAGE_SIZE, ENDPOINTS, MAX_PAGE_SIZE
-from sources.typeform.typeform import error_detail, get_endpoint, make_session, typeform_source
+from sources.typeform.settings import (
+    BASE_URLS,
+    DEFAULT_DATA_CENTER,
+    DEFAULT_PAGE_SIZE,
+    ENDPOINTS,
+    MAX_PAGE_SIZE,
+    TypeformEndpoint,
+)
+from sources.typeform.typeform import error_detail, make_session, typeform_source
 
 PROBE_ENDPOINT = "forms"
+CREDENTIAL_MESSAGES = CredentialMessages(
+    rejected="Typeform rejected the personal access token ({detail})",
+    forbidden="The Typeform personal access token cannot read {endpoint.name}: create a token with the "
+    "`{endpoint.scope}` scope ({detail})",
+    unexpected="Typeform answered {status} to the credential check ({detail})",
+    unreachable="Could not reach Typeform to check the access token: {error}: {exc}",
+)
 
 
 @dataclasses.dataclass
@@ -92,38 +104,22 @@ class TypeformSource(SimpleSource[TypeformSourceConfig]):
     def validate_credentials(
         self, config: TypeformSourceConfig, team_id: int, schema_name: str | None = None
     ) -> tuple[bool, str | None]:
-        try:
-            endpoint = get_endpoint(schema_name or PROBE_ENDPOINT)
-        except SourceError as exc:
-            return False, str(exc)
-        url = f"{config.base_url}{endpoint.path}?{urlencode({'page': 1, 'page_size': 1})}"
-        try:
-            response = make_session(config.personal_access_token).get(url)
-        except (requests.RequestException, SourceError) as exc:
-            return False, f"Could not reach Typeform to check the access token: {type(exc).__name__}: {exc}"
-        detail = error_detail(response)
-        return probe_verdict(
-            response.status_code,
-            schema_name,
-            rejected=f"Typeform rejected the personal access token ({detail})",
-            forbidden=(
-                f"The Typeform personal access token cannot read {endpoint.name}: create a token with the "
-                f"`{endpoint.scope}` scope ({detail})"
-            ),
-            unexpected=f"Typeform answered {response.status_code} to the credential check ({detail})",
+        def probe(endpoint: TypeformEndpoint) -> tuple[int, str]:
+            url = f"{config.base_url}{endpoint.path}?{urlencode({'page': 1, 'page_size': 1})}"
+            return http_answer(make_session(config.personal_access_token).get(url), error_detail)
+
+        return check_credentials(
+            "Typeform", ENDPOINTS, schema_name, default=PROBE_ENDPOINT, probe=probe, messages=CREDENTIAL_MESSAGES
         )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
-        errors: dict[str, str | None] = {}
-        for base_url in BASE_URLS.values():
-            errors[f"401 Client Error: Unauthorized for url: {base_url}"] = (
-                "Your Typeform personal access token is invalid or was revoked. Create a new token and reconnect."
-            )
-            errors[f"403 Client Error: Forbidden for url: {base_url}"] = (
-                "Your Typeform personal access token lacks a scope this table needs (forms:read or "
-                "workspaces:read). Create a token with that scope and reconnect."
-            )
-        return errors
+        return http_status_advice(
+            BASE_URLS.values(),
+            unauthorized="Your Typeform personal access token is invalid or was revoked. "
+            "Create a new token and reconnect.",
+            forbidden="Your Typeform personal access token lacks a scope this table needs (forms:read or "
+            "workspaces:read). Create a token with that scope and reconnect.",
+        )
 
     def source_for_pipeline(self, config: TypeformSourceConfig, inputs: SourceInputs) -> SourceResponse:
         return typeform_source(

@@ -73,12 +73,4 @@ def typeform_source(personal_access_token: str, endpoint_name: str, page_size: i
             if page.items:
                 yield page.items
 
-    return SourceResponse(
-        name=endpoint.name,
-        items=items,
-        primary_keys=list(endpoint.primary_key),
-        partition_keys=[endpoint.partition_key] if endpoint.partition_key is not None else None,
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
-    )
+    return endpoint.response(items)

@@ -17,7 +17,7 @@ import dataclasses
 from typing import Literal
 
 from sources.common.base import IncrementalField
-from sources.common.typings import PartitionFormat, PartitionMode, SortMode
+from sources.common.endpoints import Endpoint
 
 DEFAULT_PAGE_SIZE = 100
 UPDATED_AT = IncrementalField("updated_at", "datetime", "updated_at", "datetime")
@@ -25,30 +25,18 @@ UPDATED_AT = IncrementalField("updated_at", "datetime", "updated_at", "datetime"
 EndpointKind = Literal["export", "list"]
 
 
-@dataclasses.dataclass(frozen=True)
-class ZendeskEndpoint:
-    name: str
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ZendeskEndpoint(Endpoint):
     path: str
     kind: EndpointKind
     data_key: str
-    incremental_fields: tuple[IncrementalField, ...]
-    max_page_size: int
-    description: str
     required_role: str
-    primary_key: str = "id"
     # The creation time: rows never move between partitions when they change.
-    partition_key: str = "created_at"
-    partition_mode: PartitionMode = "datetime"
-    partition_format: PartitionFormat = "month"
-    sort_mode: SortMode = "asc"
+    partition_key: str | None = "created_at"
 
     @property
     def page_size_param(self) -> str:
         return "per_page" if self.kind == "export" else "page[size]"
-
-    @property
-    def incremental_field_names(self) -> tuple[str, ...]:
-        return tuple(field.field for field in self.incremental_fields)
 
 
 ENDPOINTS: dict[str, ZendeskEndpoint] = {

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import requests
-
 from sources.common.base import ResumableSource, SourceSchema
-from sources.common.credentials import probe_verdict
+from sources.common.credentials import CredentialMessages, check_credentials, http_answer, http_status_advice
 from sources.common.endpoints import endpoint_schemas
 from sources.common.errors import ConfigError
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
@@ -82,39 +80,34 @@ class ZendeskSource(ResumableSource[ZendeskSourceConfig, ZendeskResumeConfig]):
     def validate_credentials(
         self, config: ZendeskSourceConfig, team_id: int, schema_name: str | None = None
     ) -> tuple[bool, str | None]:
-        if schema_name is not None and schema_name not in ENDPOINTS:
-            return False, f"Zendesk has no table {schema_name!r}; known: {', '.join(ENDPOINTS)}"
-        endpoint = ENDPOINTS[schema_name or "groups"]
-        try:
-            response = probe(config.subdomain, config.email, config.api_token, endpoint)
-        except requests.RequestException as exc:
-            return False, f"Could not reach {config.subdomain}.zendesk.com: {type(exc).__name__}"
-        detail = error_detail(response)
-        return probe_verdict(
-            response.status_code,
+        return check_credentials(
+            "Zendesk",
+            ENDPOINTS,
             schema_name,
-            rejected=f"Zendesk rejected the email and API token ({detail}).",
-            forbidden=(
-                f"The Zendesk user cannot read {endpoint.name}: it needs the {endpoint.required_role} role ({detail})."
+            default="groups",
+            probe=lambda endpoint: http_answer(
+                probe(config.subdomain, config.email, config.api_token, endpoint), error_detail
             ),
-            not_found=f"There is no Zendesk account at {config.subdomain}.zendesk.com; check the subdomain.",
-            unexpected=f"Zendesk answered {response.status_code} while checking the credentials: {detail}",
+            context={"subdomain": config.subdomain},
+            messages=CredentialMessages(
+                rejected="Zendesk rejected the email and API token ({detail}).",
+                forbidden="The Zendesk user cannot read {endpoint.name}: it needs the {endpoint.required_role} role "
+                "({detail}).",
+                not_found="There is no Zendesk account at {subdomain}.zendesk.com; check the subdomain.",
+                unexpected="Zendesk answered {status} while checking the credentials: {detail}",
+                unreachable="Could not reach {subdomain}.zendesk.com: {error}",
+            ),
         )
 
     def get_non_retryable_errors(self) -> dict[str, str | None]:
         # The host is the account's own subdomain, so the prefixes stop at the scheme.
-        return {
-            "401 Client Error: Unauthorized for url: https://": (
-                "Zendesk rejected the email and API token. Create a new API token and reconnect."
-            ),
-            "403 Client Error: Forbidden for url: https://": (
-                "The Zendesk user lacks access: the ticket and user exports need an admin. "
-                "Reconnect with an admin's email and API token."
-            ),
-            "404 Client Error: Not Found for url: https://": (
-                "There is no Zendesk account at this subdomain. Check the subdomain and reconnect."
-            ),
-        }
+        return http_status_advice(
+            ["https://"],
+            unauthorized="Zendesk rejected the email and API token. Create a new API token and reconnect.",
+            forbidden="The Zendesk user lacks access: the ticket and user exports need an admin. "
+            "Reconnect with an admin's email and API token.",
+            not_found="There is no Zendesk account at this subdomain. Check the subdomain and reconnect.",
+        )
 
     def get_resumable_source_manager(self, inputs: SourceInputs) -> ResumableSourceManager[ZendeskResumeConfig]:
         return ResumableSourceManager[ZendeskResumeConfig](inputs, ZendeskResumeConfig)

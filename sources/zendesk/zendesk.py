@@ -15,7 +15,7 @@ from sources.common.http import TrackedSession, make_tracked_session
 from sources.common.http_errors import body_excerpt, status_checker
 from sources.common.rest_source import JSONLinkPaginator, RESTClient
 from sources.common.resumable import ResumableSourceManager
-from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
+from sources.common.resumable_pages import NextPageState, resumable_batches
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
 from sources.common.subdomains import account_subdomain
 from sources.common.typings import SourceInputs, SourceResponse
@@ -75,7 +75,7 @@ def incremental_field(endpoint: ZendeskEndpoint, inputs: SourceInputs) -> str | 
 
 
 def initial_params(endpoint: ZendeskEndpoint, inputs: SourceInputs, page_size: int) -> dict[str, Any]:
-    params: dict[str, Any] = {endpoint.page_size_param: min(page_size, endpoint.max_page_size)}
+    params: dict[str, Any] = {endpoint.page_size_param: endpoint.page_size(page_size)}
     if endpoint.kind != "export":
         return params
     start_time = 0  # a full export starts at the beginning of the account
@@ -116,22 +116,21 @@ def iter_pages(
     page_size: int,
 ) -> Iterator[list[dict[str, Any]]]:
     resource = f"zendesk {endpoint.name}"
-    resume_from = saved_request(manager, resource)
-    params = initial_params(endpoint, inputs, page_size) if resume_from is None else None
     client = RESTClient(
         base_url(subdomain),
         session=session,
         data_selector=select_rows(endpoint, resource),
         raise_for_status=status_checker(resource, error_detail),
     )
-    pages = client.paginate(
+    return resumable_batches(
+        client,
         endpoint.path,
-        params=params,
         paginator=JSONLinkPaginator(next_url_selector(endpoint)),
-        resume_from=resume_from,
+        manager=manager,
+        state_class=ZendeskResumeConfig,
         resource=resource,
+        first_params=lambda: initial_params(endpoint, inputs, page_size),
     )
-    yield from batches_then_save_next(pages, manager, ZendeskResumeConfig)
 
 
 def zendesk_source(
@@ -145,16 +144,8 @@ def zendesk_source(
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     incremental_field(endpoint, inputs)  # an unknown field fails here, before the pipeline starts
-    return SourceResponse(
-        name=endpoint.name,
-        items=lambda: iter_pages(make_session(email, api_token), subdomain, endpoint, inputs, manager, page_size),
-        primary_keys=[endpoint.primary_key],
-        partition_count=1,
-        partition_size=1,
-        partition_keys=[endpoint.partition_key],
-        partition_mode=endpoint.partition_mode,
-        partition_format=endpoint.partition_format,
-        sort_mode=endpoint.sort_mode,
+    return endpoint.response(
+        lambda: iter_pages(make_session(email, api_token), subdomain, endpoint, inputs, manager, page_size)
     )
 
 

@@ -1,4 +1,5 @@
-"""harness.testing: a HAR fixture served to connector tests answers only the requests that were recorded."""
+"""harness.testing: a HAR fixture served to connector tests answers only the requests that were recorded, matched
+as the replay matches them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ import responses
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.recording.recorder import SimulatedResponse
-from harness.testing import crash_while_handling, recorded_bodies, serve_har_file, serve_simulator
+from harness.testing import (
+    config_error,
+    crash_while_handling,
+    query,
+    query_lists,
+    recorded_bodies,
+    serve_har_file,
+    serve_simulator,
+)
 
 ANY_ACME_URL = re.compile(r"https://api\.acme\.example/.*")
 PAGE_1 = "https://api.acme.example/orders?limit=2"
@@ -56,8 +65,8 @@ def test_requests_get_their_recorded_answers_in_order(mock: responses.RequestsMo
 @pytest.mark.parametrize(
     ("url", "body"),
     [
-        ("https://api.acme.example/orders?cursor=b&limit=2", None),  # same pairs, another order
         ("https://api.acme.example/orders?limit=3", None),
+        ("https://api.acme.example/orders?limit=2&limit=2", None),
         (SEARCH, '{"after": "2"}'),
     ],
 )
@@ -67,6 +76,21 @@ def test_a_request_that_was_not_recorded_fails_the_test(
     serve_har_file(mock, har_path, ANY_ACME_URL, methods=("GET", "POST"))
     with pytest.raises(AssertionError, match="not in the fixture"):
         requests.request("POST" if body else "GET", url, data=body)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "index"),
+    [
+        ("GET", "https://api.acme.example/orders?cursor=b&limit=2", None, 1),  # the same pairs in another order
+        ("POST", SEARCH, '{"after":"1"}', 2),  # the same JSON value, spelled without the space
+    ],
+)
+def test_requests_match_like_the_replay(
+    mock: responses.RequestsMock, har_path: Path, method: str, url: str, body: str | None, index: int
+) -> None:
+    server = serve_har_file(mock, har_path, ANY_ACME_URL, methods=("GET", "POST"))
+    requests.request(method, url, data=body)
+    assert server.served == [index]
 
 
 def test_each_entry_is_served_once_unless_replaying_used_ones(mock: responses.RequestsMock, har_path: Path) -> None:
@@ -112,3 +136,20 @@ def test_a_crash_while_handling_a_batch_keeps_the_batches_before_it_and_stops_th
 
     assert crash_while_handling(batches(), batch=3) == [[1], [2]]
     assert after_yield == [1, 2]  # the code after batch 3's yield never ran
+
+
+def test_query_helpers_read_one_or_every_value() -> None:
+    url = "https://api.acme.example/orders?tag=a&tag=b&empty=&limit=2"
+    assert query(url) == {"tag": "b", "empty": "", "limit": "2"}
+    assert query_lists(url) == {"tag": ["a", "b"], "empty": [""], "limit": ["2"]}
+
+
+def test_config_error_returns_the_one_line_message_and_fails_on_a_valid_config() -> None:
+    import sources  # noqa: F401  (registers every source)
+    from sources.common.registry import SourceRegistry
+
+    typeform = SourceRegistry.get_source("typeform")
+    message = config_error(typeform, {"personal_access_token": "fake-typeform-token-0001", "page_size": 0})
+    assert message.startswith("typeform config: field 'page_size'")
+    with pytest.raises(AssertionError, match="parse_config accepted"):
+        config_error(typeform, {"personal_access_token": "fake-typeform-token-0001"})

@@ -9,6 +9,7 @@ import pytest
 
 from sources.common.base import IncrementalField
 from sources.common.endpoints import (
+    Endpoint,
     UnknownEndpointError,
     UnsupportedIncrementalFieldError,
     chosen_incremental_field,
@@ -68,19 +69,56 @@ def test_the_incremental_error_type_is_the_callers() -> None:
         chosen_incremental_field(chosen, ["updated_at"], "acme orders", error=VendorError)
 
 
-@dataclasses.dataclass(frozen=True)
-class Endpoint:
-    name: str
-    incremental_fields: tuple[IncrementalField, ...] = ()
-    description: str | None = None
+UPDATED = IncrementalField("updated_at", "datetime", "updated_at", "datetime")
 
 
 def test_schemas_follow_the_catalog() -> None:
-    updated = IncrementalField("updated_at", "datetime", "updated_at", "datetime")
-    catalog = [Endpoint("orders", (updated,), "Every order."), Endpoint("stores")]
+    catalog = [
+        Endpoint(name="orders", incremental_fields=(UPDATED,), description="Every order.", supports_webhooks=True),
+        Endpoint(name="stores"),
+    ]
     orders, stores = endpoint_schemas(catalog)
     assert (orders.name, orders.supports_incremental, orders.supports_append) == ("orders", True, True)
-    assert orders.incremental_fields == [updated] and orders.description == "Every order."
+    assert orders.incremental_fields == [UPDATED] and orders.description == "Every order."
     assert (stores.name, stores.supports_incremental, stores.supports_append) == ("stores", False, False)
     assert stores.incremental_fields == [] and stores.description is None
-    assert not orders.supports_webhooks and not stores.supports_webhooks
+    assert orders.supports_webhooks and not stores.supports_webhooks
+
+
+def test_the_response_carries_the_declared_keys_partitioning_and_order() -> None:
+    def items() -> list[list[dict[str, Any]]]:
+        return [[{"id": 1}]]
+
+    endpoint = Endpoint(name="orders", primary_keys=("store", "id"), partition_key="created_at", sort_mode="desc")
+    response = endpoint.response(items)
+    assert (response.name, response.items, response.primary_keys) == ("orders", items, ["store", "id"])
+    assert (response.partition_keys, response.partition_mode, response.partition_format) == (
+        ["created_at"],
+        "datetime",
+        "month",
+    )
+    assert response.sort_mode == "desc"
+    assert (response.partition_count, response.partition_size) == (None, None)
+
+
+def test_an_endpoint_without_a_partition_key_is_not_partitioned() -> None:
+    response = Endpoint(name="stores").response(list)
+    assert (response.primary_keys, response.partition_keys, response.partition_mode) == (["id"], None, None)
+    assert response.partition_format is None and response.sort_mode == "asc"
+
+
+@pytest.mark.parametrize(("maximum", "requested", "sent"), [(None, 500, 500), (100, 500, 100), (100, 10, 10)])
+def test_the_page_size_is_capped_at_the_vendors_maximum(maximum: int | None, requested: int, sent: int) -> None:
+    assert Endpoint(name="orders", max_page_size=maximum).page_size(requested) == sent
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AcmeEndpoint(Endpoint):
+    path: str
+    incremental_fields: tuple[IncrementalField, ...] = (UPDATED,)
+
+
+def test_a_connector_adds_its_own_fields_and_defaults() -> None:
+    endpoint = AcmeEndpoint(name="orders", path="/v1/orders")
+    assert endpoint.path == "/v1/orders" and endpoint.incremental_field_names == ("updated_at",)
+    assert endpoint.schema().supports_incremental

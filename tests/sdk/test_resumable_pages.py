@@ -15,7 +15,7 @@ from sources.common.errors import ResumableStateError
 from sources.common.redis_client import get_redis_client
 from sources.common.rest_source import Page, PageRequest
 from sources.common.resumable import ResumableSourceManager, StateSaved, resume_key
-from sources.common.resumable_pages import NextPageState, batches_then_save_next, saved_request
+from sources.common.resumable_pages import NextPageState, batches_then_save_next, resumable_batches, saved_request
 from sources.common.typings import SourceInputs
 
 URL = "https://api.acme.example/v1/orders"
@@ -108,3 +108,60 @@ def test_a_corrupt_saved_position_fails_in_one_line_naming_the_resource(
         saved_request(manager, "acme orders")
     assert str(caught.value).startswith("acme orders: cannot resume from the saved position: ")
     assert "\n" not in str(caught.value)
+
+
+class RecordingClient:
+    """Stands in for `RESTClient.paginate`: records how it was asked and answers three pages."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def paginate(self, path: str, **kwargs: Any) -> Iterator[Page]:
+        self.calls.append({"path": path, **kwargs})
+        return pages(1, 1, 1)
+
+
+def listing(
+    client: RecordingClient, manager: ResumableSourceManager[AcmeResumeConfig], first_params: Any, **rows: Any
+) -> Iterator[list[dict[str, Any]]]:
+    return resumable_batches(
+        client,  # type: ignore[arg-type]
+        "/v1/orders",
+        paginator=None,  # type: ignore[arg-type]
+        manager=manager,
+        state_class=AcmeResumeConfig,
+        resource="acme orders",
+        first_params=first_params,
+        **rows,
+    )
+
+
+def test_resumable_batches_start_from_the_first_params_on_a_fresh_sync(
+    manager: ResumableSourceManager[AcmeResumeConfig],
+) -> None:
+    client = RecordingClient()
+    flagged = listing(
+        client, manager, lambda: {"sort": "updated_at"}, rows=lambda rows: [{**row, "seen": True} for row in rows]
+    )
+    assert list(flagged) == [
+        [{"id": "1-0", "seen": True}],
+        [{"id": "2-0", "seen": True}],
+        [{"id": "3-0", "seen": True}],
+    ]
+    assert [(call["params"], call["resume_from"], call["resource"]) for call in client.calls] == [
+        ({"sort": "updated_at"}, None, "acme orders")
+    ]
+    assert saved_page(manager) == 3
+
+
+def test_resumable_batches_continue_from_the_saved_request_without_first_params(
+    manager: ResumableSourceManager[AcmeResumeConfig],
+) -> None:
+    manager.save_state(AcmeResumeConfig(next_request=request_for(2).to_state()))
+    client = RecordingClient()
+
+    def no_first_params() -> dict[str, Any]:
+        raise AssertionError("a resumed sync must not build the first page's params")
+
+    list(listing(client, manager, no_first_params))
+    assert [(call["params"], call["resume_from"]) for call in client.calls] == [(None, request_for(2))]

@@ -1,37 +1,12 @@
-"""Serve recorded HAR fixtures (or the simulator) in-process through `responses`."""
+"""Chargebee tests: the shared connector test kit (`harness.testing.connector_fixtures`) bound to chargebee."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Any
-
-import pytest
-import responses
-
-from harness import testing
 from harness.paths import FIXTURES_ROOT
-from harness.recording.recorder import Simulator, load_simulator_module
-from harness.testing import HarServer, serve_har_file, serve_simulator
+from harness.testing import HarServer, connector_fixtures
+
+__all__ = ["FIXTURES", "HarServer"]
 
 FIXTURES = FIXTURES_ROOT / "chargebee"
-ANY_CHARGEBEE_URL = re.compile(r"https://[a-z0-9-]+\.chargebee\.com/.*")
 
-mocked = testing.mocked
-job_id = testing.job_id
-
-
-@pytest.fixture
-def simulator_module() -> Any:
-    return load_simulator_module("chargebee")
-
-
-@pytest.fixture
-def serve_har(mocked: responses.RequestsMock) -> Callable[[str], HarServer]:
-    """`serve_har("customers/full.har")`; a resumed run may ask for its page again."""
-    return lambda relative: serve_har_file(mocked, FIXTURES / relative, ANY_CHARGEBEE_URL, replay_used=True)
-
-
-@pytest.fixture(name="serve_simulator")
-def serve_simulator_fixture(mocked: responses.RequestsMock) -> Callable[[Simulator], None]:
-    return lambda simulator: serve_simulator(mocked, simulator, ANY_CHARGEBEE_URL)
+globals().update(connector_fixtures("chargebee", r"https://[a-z0-9-]+\.chargebee\.com/.*", replay_used=True))

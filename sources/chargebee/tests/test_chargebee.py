@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
 
 from harness.fixtures.manifest import load_manifest
-from harness.pipeline import read_table, run
-from harness.runs.sync_driver import open_response
-from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
+from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state, sync_items
+from harness.testing import query_lists as query
 from sources.chargebee.chargebee import ChargebeeError, epoch_seconds, error_detail, initial_params, normalize_site
 from sources.chargebee.settings import ENDPOINTS
 from sources.chargebee.source import ChargebeeSource, ChargebeeSourceConfig
@@ -28,7 +26,6 @@ from .conftest import FIXTURES, HarServer
 
 CONFIG = ChargebeeSourceConfig(site="acme-test", api_key="fake-chargebee-api-key-0001", page_size=10)
 OBJECT_KEYS = {"customers": "customer", "subscriptions": "subscription", "invoices": "invoice"}
-PARTITION_KEYS = {"customers": "created_at", "subscriptions": "created_at", "invoices": "date"}
 SCHEMAS = list(OBJECT_KEYS)
 MANIFEST = load_manifest(FIXTURES)
 
@@ -48,8 +45,7 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None, incremental: bo
     )
 
 
-def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    return iter(open_response(ChargebeeSource(), CONFIG, inputs).items())
+open_items = functools.partial(sync_items, ChargebeeSource(), CONFIG)
 
 
 def bodies(relative: str) -> list[dict[str, Any]]:
@@ -58,23 +54,6 @@ def bodies(relative: str) -> list[dict[str, Any]]:
 
 def recorded_rows(schema: str, scenario: str = "full") -> list[dict[str, Any]]:
     return [entry[OBJECT_KEYS[schema]] for body in bodies(f"{schema}/{scenario}.har") for entry in body["list"]]
-
-
-def query(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query)
-
-
-@pytest.mark.parametrize("schema", SCHEMAS)
-def test_full_sync_pages_through_every_recorded_page(serve_har: ServeHar, job_id: str, schema: str) -> None:
-    server = serve_har(f"{schema}/full.har")
-    batches = list(open_items(inputs_for(schema, job_id)))
-
-    assert server.served == list(range(len(server.entries)))
-    assert len(batches) == len(server.entries) >= 5
-    rows = [row for batch in batches for row in batch]
-    assert rows == recorded_rows(schema)  # the inner objects, exactly as the API sent them
-    assert {row["object"] for row in rows} == {OBJECT_KEYS[schema]}
-    assert [row["updated_at"] for row in rows] == sorted(row["updated_at"] for row in rows)
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)
@@ -114,14 +93,6 @@ def test_incremental_sync_filters_after_the_watermark(serve_har: ServeHar, job_i
     assert rows and all(row["updated_at"] > scenario.last_value for row in rows)
     newer = [row["id"] for row in recorded_rows(schema) if row["updated_at"] > scenario.last_value]
     assert [row["id"] for row in rows] == newer
-
-
-@pytest.mark.parametrize("schema", SCHEMAS)
-def test_future_watermark_yields_nothing(serve_har: ServeHar, job_id: str, schema: str) -> None:
-    scenario = MANIFEST.endpoints[schema].scenarios["future"]
-    server = serve_har(f"{schema}/future.har")
-    assert list(open_items(inputs_for(schema, job_id, scenario.last_value))) == []
-    assert server.served == [0]
 
 
 @pytest.mark.parametrize(
@@ -189,19 +160,6 @@ def test_error_detail(body: str, expected: str) -> None:
     assert error_detail(response) == expected
 
 
-def test_state_is_saved_only_after_each_batch_was_handed_over(serve_har: ServeHar, job_id: str) -> None:
-    server = serve_har("invoices/full.har")
-    inputs = inputs_for("invoices", job_id)
-    manager = ChargebeeSource().get_resumable_source_manager(inputs)
-    offsets: list[str | None] = []
-    for _batch in open_items(inputs):
-        state = manager.load_state()
-        offsets.append(state.next_request["params"].get("offset") if state else None)
-    sent = [query(entry.request.url).get("offset", [None])[0] for entry in server.entries]
-    assert offsets[0] is None
-    assert offsets[1:] == sent[1:]
-
-
 def test_resume_continues_from_the_saved_offset(serve_har: ServeHar, job_id: str) -> None:
     server = serve_har("customers/full.har")
     inputs = inputs_for("customers", job_id, last_value=None)
@@ -253,27 +211,6 @@ def test_resync_reads_only_rows_changed_since_the_watermark(
     rows = [row for batch in open_items(inputs_for("invoices", job_id, watermark)) for row in batch]
     assert {row["id"] for row in rows} == {row["id"] for row in later["invoices"] if row["updated_at"] > watermark}
     assert len(rows) == 7  # 3 changed, 4 new
-
-
-@pytest.mark.parametrize("schema", SCHEMAS)
-def test_full_fixture_lands_in_delta_through_the_pipeline(
-    serve_har: ServeHar, job_id: str, tmp_path: Path, schema: str
-) -> None:
-    serve_har(f"{schema}/full.har")
-    inputs = inputs_for(schema, job_id)
-    response = open_response(ChargebeeSource(), CONFIG, inputs)
-
-    result = run(response, inputs, tmp_path / schema, source_name="chargebee")
-
-    recorded = recorded_rows(schema)
-    assert result.rows_written == len(recorded)
-    table = read_table(result.table_path)
-    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in recorded)
-    key = PARTITION_KEYS[schema]
-    months = {datetime.fromtimestamp(row[key], tz=UTC).strftime("%Y-%m") for row in recorded}
-    assert set(table.column(result.partition_column).to_pylist()) == months
-    assert result.watermark is not None
-    assert result.watermark.last_value == max(row["updated_at"] for row in recorded)
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import requests
 import responses
 
-from harness.pipeline import read_table, run
 from harness.runs.sync_driver import open_response
 from harness.testing import crash_while_handling
 from sources.common import events
@@ -395,17 +393,3 @@ def test_a_secondly_limit_without_retry_after_backs_off_exponentially(
     batches = batches_of(open_source(source, config, inputs_for("contacts", incremental=True)))
     assert [row["id"] for batch in batches for row in batch] == ["1"]
     assert fake_clock.sleeps == [1.0, 2.0]
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINT_NAMES)
-def test_full_fixture_lands_in_delta_through_the_pipeline(
-    source, config, serve_har, inputs_for, endpoint, tmp_path: Path
-) -> None:
-    server = serve_har(endpoint, "full")
-    inputs = inputs_for(endpoint, incremental=True)
-    result = run(open_source(source, config, inputs), inputs, tmp_path / endpoint)
-    table = read_table(result.table_path)
-    assert result.rows_written == table.num_rows == len({row["id"] for row in server.rows("results")})
-    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows("results"))
-    assert result.partition_column in table.column_names
-    assert result.watermark is not None

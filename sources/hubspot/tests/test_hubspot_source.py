@@ -8,11 +8,9 @@ import pytest
 import requests
 import responses
 
-from sources.common.errors import ConfigError
+from harness.testing import config_error
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType
-from sources.common.registry import SourceRegistry
-from sources.common.resumable import ResumableSourceManager
-from sources.hubspot.hubspot import HubspotError, HubspotResumeConfig
+from sources.hubspot.hubspot import HubspotError
 from sources.hubspot.source import HubspotSource, HubspotSourceConfig
 
 ANY_OBJECT_LIST = re.compile(r"https://api\.hubapi\.com/crm/v3/objects/\w+\?.*")
@@ -29,11 +27,6 @@ MISSING_SCOPES = {
     "correlationId": "2f5f3b1c-2b7a-4e0e-8d0c-0d8e3e6f1b22",
     "category": "MISSING_SCOPES",
 }
-
-
-def test_source_type_and_registration(source: HubspotSource) -> None:
-    assert source.source_type == "hubspot"
-    assert SourceRegistry.get_source_class("hubspot") is HubspotSource
 
 
 def test_form_fields_and_secret_handling(source: HubspotSource) -> None:
@@ -69,9 +62,7 @@ def test_config_parses_with_default_page_size(source: HubspotSource) -> None:
     ],
 )
 def test_bad_config_names_the_field(source: HubspotSource, payload: dict, named: str) -> None:
-    with pytest.raises(ConfigError, match=rf"hubspot config: field '{named}'") as raised:
-        source.parse_config(payload)
-    assert "\n" not in str(raised.value)
+    assert config_error(source, payload).startswith(f"hubspot config: field '{named}'")
 
 
 def test_schemas(source: HubspotSource, config: HubspotSourceConfig) -> None:
@@ -145,7 +136,7 @@ def test_validate_credentials_never_raises_on_a_transport_error(
 def test_validate_credentials_for_an_unknown_schema(source: HubspotSource, config: HubspotSourceConfig) -> None:
     ok, message = source.validate_credentials(config, team_id=1, schema_name="tickets")
     assert not ok
-    assert message == "hubspot: unknown endpoint 'tickets'; known: companies, contacts, deals"
+    assert message == "HubSpot has no table 'tickets'; known: contacts, companies, deals"
 
 
 def test_non_retryable_errors_cover_401_and_403(source: HubspotSource) -> None:
@@ -155,15 +146,6 @@ def test_non_retryable_errors_cover_401_and_403(source: HubspotSource) -> None:
         "403 Client Error: Forbidden for url: https://api.hubapi.com",
     ]
     assert all(source.get_non_retryable_errors().values())
-
-
-def test_resumable_manager_is_bound_to_the_resume_dataclass(source: HubspotSource, inputs_for) -> None:
-    manager = source.get_resumable_source_manager(inputs_for("contacts"))
-    assert isinstance(manager, ResumableSourceManager)
-    assert manager.data_class is HubspotResumeConfig
-    state = HubspotResumeConfig(next_request={"url": "https://api.hubapi.com/crm/v3/objects/contacts", "params": {}})
-    manager.save_state(state)
-    assert manager.can_resume() and manager.load_state() == state
 
 
 @pytest.mark.parametrize("schema_name", ["contacts", "companies", "deals"])

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
 
 from harness.fixtures.manifest import load_manifest
-from harness.pipeline import read_table, run
 from harness.recording.recorder import SimulatedResponse
-from harness.runs.sync_driver import open_response
-from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state
+from harness.testing import CORRUPT_SAVED_POSITIONS, crash_while_handling, recorded_bodies, store_raw_state, sync_items
+from harness.testing import query_lists as query
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ResumableStateError
 from sources.common.rest_source import PageRequest
@@ -35,7 +33,6 @@ from .conftest import FIXTURES, HarServer
 
 CONFIG = KlaviyoSourceConfig(api_key="fake-klaviyo-api-key-0001", page_size=10)
 FIELDS = {"profiles": "updated", "events": "datetime"}
-PARTITION_KEYS = {"profiles": "created", "events": "datetime"}
 MANIFEST = load_manifest(FIXTURES)
 
 ServeHar = Callable[[str], HarServer]
@@ -54,35 +51,11 @@ def inputs_for(schema: str, job_id: str, last_value: Any = None, incremental: bo
     )
 
 
-def open_items(inputs: SourceInputs) -> Iterator[Any]:
-    return iter(open_response(KlaviyoSource(), CONFIG, inputs).items())
+open_items = functools.partial(sync_items, KlaviyoSource(), CONFIG)
 
 
 def recorded_rows(relative: str) -> list[dict[str, Any]]:
     return [row for body in recorded_bodies(FIXTURES / relative) for row in body["data"]]
-
-
-def query(url: str) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(url).query)
-
-
-@pytest.mark.parametrize("schema", ["profiles", "events"])
-def test_full_sync_pages_through_every_recorded_page(serve_har: ServeHar, job_id: str, schema: str) -> None:
-    server = serve_har(f"{schema}/full.har")
-    batches = list(open_items(inputs_for(schema, job_id)))
-
-    assert server.served == list(range(len(server.entries)))  # every page, in order, no extra request
-    assert len(batches) == len(server.entries) >= 5
-    rows = [row for batch in batches for row in batch]
-    recorded = recorded_rows(f"{schema}/full.har")
-    assert [row["id"] for row in rows] == [resource["id"] for resource in recorded]
-    assert len({row["id"] for row in rows}) == len(rows)
-    values = [row[FIELDS[schema]] for row in rows]
-    assert values == sorted(values)  # asc, as the SourceResponse says
-    first_query = query(server.entries[0].request.url)
-    assert first_query == {"page[size]": ["10"], "sort": [FIELDS[schema]]}
-    for entry in server.entries[1:]:
-        assert "page[cursor]" in query(entry.request.url)
 
 
 @pytest.mark.parametrize("schema", ["profiles", "events"])
@@ -100,14 +73,6 @@ def test_incremental_sync_sends_the_watermark_filter(serve_har: ServeHar, job_id
         r for r in recorded_rows(f"{schema}/full.har") if datetime.fromisoformat(r["attributes"][field]) > watermark
     ]
     assert {row["id"] for row in rows} == {resource["id"] for resource in full_after}
-
-
-@pytest.mark.parametrize("schema", ["profiles", "events"])
-def test_future_watermark_yields_nothing(serve_har: ServeHar, job_id: str, schema: str) -> None:
-    scenario = MANIFEST.endpoints[schema].scenarios["future"]
-    server = serve_har(f"{schema}/future.har")
-    assert list(open_items(inputs_for(schema, job_id, scenario.last_value))) == []
-    assert server.served == [0]
 
 
 def test_rows_keep_the_api_shape_with_attributes_lifted(serve_har: ServeHar, job_id: str) -> None:
@@ -178,23 +143,6 @@ def test_page_size_is_capped_by_the_endpoint_limit() -> None:
     assert initial_params(ENDPOINTS["events"], inputs_for("events", "job"), 5000)["page[size]"] == 1000
 
 
-def test_state_is_saved_only_after_each_batch_was_handed_over(serve_har: ServeHar, job_id: str) -> None:
-    server = serve_har("profiles/full.har")
-    inputs = inputs_for("profiles", job_id)
-    manager = KlaviyoSource().get_resumable_source_manager(inputs)
-    urls = [entry.request.url for entry in server.entries]
-    seen_states: list[str | None] = []
-    for _batch in open_items(inputs):
-        state = manager.load_state()
-        seen_states.append(state.next_request["url"] if state else None)
-    # While batch k is with the consumer the state still points at page k (re-yield on crash, never skip).
-    assert seen_states[0] is None
-    for number, url in enumerate(seen_states[1:], start=1):
-        assert url is not None and query(url) == query(urls[number])
-    # The last page has no next request; the state stays at the last page fetched.
-    assert query(manager.load_state().next_request["url"]) == query(urls[-1])
-
-
 def test_resume_continues_from_the_saved_page(serve_har: ServeHar, job_id: str) -> None:
     server = serve_har("profiles/full.har")
     inputs = inputs_for("profiles", job_id)
@@ -258,28 +206,6 @@ def test_simulator_applies_the_filter_the_connector_sends(
     rows = [row for batch in open_items(inputs_for("profiles", job_id, watermark)) for row in batch]
     expected = {r["id"] for r in later["profiles"] if r["attributes"]["updated"] > watermark}
     assert {row["id"] for row in rows} == expected and len(expected) == 9
-
-
-@pytest.mark.parametrize("schema", ["profiles", "events"])
-def test_full_fixture_lands_in_delta_through_the_pipeline(
-    serve_har: ServeHar, job_id: str, tmp_path: Path, schema: str
-) -> None:
-    serve_har(f"{schema}/full.har")
-    inputs = inputs_for(schema, job_id)
-    response = open_response(KlaviyoSource(), CONFIG, inputs)
-
-    result = run(response, inputs, tmp_path / schema, source_name="klaviyo")
-
-    recorded = recorded_rows(f"{schema}/full.har")
-    assert result.rows_written == len(recorded)
-    table = read_table(result.table_path)
-    assert sorted(table.column("id").to_pylist()) == sorted(resource["id"] for resource in recorded)
-    partitions = set(table.column(result.partition_column).to_pylist())
-    key = PARTITION_KEYS[schema]
-    assert partitions == {resource["attributes"][key][:7] for resource in recorded}
-    assert result.watermark is not None
-    newest = max(resource["attributes"][FIELDS[schema]] for resource in recorded)
-    assert result.watermark.last_value == datetime.fromisoformat(newest)  # stored typed, as the field's type
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 import requests
 import responses
 
-from sources.common.errors import ConfigError
+from harness.testing import config_error
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType
-from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs
-from sources.klaviyo.klaviyo import KlaviyoError, KlaviyoResumeConfig
+from sources.klaviyo.klaviyo import KlaviyoError
 from sources.klaviyo.source import KlaviyoSource, KlaviyoSourceConfig
 
 API_KEY = "fake-klaviyo-api-key-0001"
@@ -38,11 +35,6 @@ def inputs_for(schema: str, job_id: str, **overrides: object) -> SourceInputs:
     values: dict[str, object] = {"schema_name": schema, "team_id": 7, "job_id": job_id, "schema_id": f"s-{schema}"}
     values.update(overrides)
     return SourceInputs(**values)  # type: ignore[arg-type]
-
-
-def test_registered_under_its_type(source: KlaviyoSource) -> None:
-    assert source.source_type == "klaviyo"
-    assert SourceRegistry.get_source_class("klaviyo") is KlaviyoSource
 
 
 def test_form_fields_and_secret(source: KlaviyoSource) -> None:
@@ -77,11 +69,8 @@ def test_parse_config_defaults_page_size(source: KlaviyoSource) -> None:
 def test_parse_config_rejects_bad_input(
     source: KlaviyoSource, payload: dict[str, object], field: str, message: str
 ) -> None:
-    with pytest.raises(ConfigError) as caught:
-        source.parse_config(payload)
-    text = str(caught.value)
-    assert text.startswith(f"Klaviyo config: field '{field}'")
-    assert message in text and "\n" not in text
+    text = config_error(source, payload)
+    assert text.startswith(f"Klaviyo config: field '{field}'") and message in text
 
 
 def test_schemas(source: KlaviyoSource, config: KlaviyoSourceConfig) -> None:
@@ -205,13 +194,3 @@ def test_source_for_pipeline_rejects_unknown_schema(
     inputs = inputs_for("metrics", job_id)
     with pytest.raises(KlaviyoError, match="klaviyo: unknown endpoint 'metrics'; known: profiles, events"):
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
-
-
-def test_resumable_manager_bound_to_resume_config(source: KlaviyoSource, job_id: str) -> None:
-    inputs = inputs_for("profiles", job_id)
-    manager = source.get_resumable_source_manager(inputs)
-    assert manager.data_class is KlaviyoResumeConfig
-    state = KlaviyoResumeConfig(next_request={"url": PROFILES_URL, "method": "GET", "params": {}, "json": None})
-    manager.save_state(state)
-    reloaded = source.get_resumable_source_manager(inputs).load_state()
-    assert reloaded == state and dataclasses.is_dataclass(reloaded)

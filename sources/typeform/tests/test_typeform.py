@@ -27,9 +27,9 @@ def rows_of(response) -> list[dict]:
 
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_full_sync_reads_every_recorded_page_in_order(source, config, serve_har, inputs_for, mocked, endpoint) -> None:
+def test_full_sync_reads_every_recorded_page_in_order(source, config, serve_har, make_inputs, mocked, endpoint) -> None:
     server = serve_har(f"{endpoint}/full")
-    batches = list(source.source_for_pipeline(config, inputs_for(endpoint)).items())
+    batches = list(source.source_for_pipeline(config, make_inputs(endpoint)).items())
     assert server.all_served and server.served == list(range(len(server.entries)))
     assert [len(batch) for batch in batches] == [len(json.loads(e.response.body)["items"]) for e in server.entries]
     assert [query_of(call)["page"] for call in mocked.calls] == [str(n) for n in range(1, len(server.entries) + 1)]
@@ -38,38 +38,38 @@ def test_full_sync_reads_every_recorded_page_in_order(source, config, serve_har,
     assert len(ids) == len(set(ids)) == len(server.rows("items"))
 
 
-def test_forms_span_five_pages_and_stop_at_page_count(source, config, serve_har, inputs_for, mocked) -> None:
+def test_forms_span_five_pages_and_stop_at_page_count(source, config, serve_har, make_inputs, mocked) -> None:
     server = serve_har("forms/full")
-    rows_of(source.source_for_pipeline(config, inputs_for("forms")))
+    rows_of(source.source_for_pipeline(config, make_inputs("forms")))
     last_body = json.loads(server.entries[-1].response.body)
     assert len(mocked.calls) == last_body["page_count"] == 5, "no request may go past the reported page count"
 
 
-def test_forms_are_sorted_explicitly_on_creation_time(source, config, serve_har, inputs_for, mocked) -> None:
+def test_forms_are_sorted_explicitly_on_creation_time(source, config, serve_har, make_inputs, mocked) -> None:
     serve_har("forms/full")
-    rows = rows_of(source.source_for_pipeline(config, inputs_for("forms")))
+    rows = rows_of(source.source_for_pipeline(config, make_inputs("forms")))
     for call in mocked.calls:
         assert (query_of(call)["sort_by"], query_of(call)["order_by"]) == ("created_at", "asc")
     created = [row["created_at"] for row in rows]
     assert created == sorted(created)
 
 
-def test_workspaces_send_no_sort_parameter(source, config, serve_har, inputs_for, mocked) -> None:
+def test_workspaces_send_no_sort_parameter(source, config, serve_har, make_inputs, mocked) -> None:
     serve_har("workspaces/full")
-    rows_of(source.source_for_pipeline(config, inputs_for("workspaces")))
+    rows_of(source.source_for_pipeline(config, make_inputs("workspaces")))
     assert all(set(query_of(call)) == {"page", "page_size"} for call in mocked.calls)
 
 
-def test_the_configured_page_size_is_sent(source, inputs_for, mocked, serve_simulator, simulator_module) -> None:
+def test_the_configured_page_size_is_sent(source, make_inputs, mocked, serve_simulator, simulator_module) -> None:
     serve_simulator(simulator_module.TypeformSimulator(simulator_module.build_dataset()))
     config = TypeformSourceConfig(personal_access_token="fake-typeform-token-0001", page_size=200)
-    rows = rows_of(source.source_for_pipeline(config, inputs_for("forms")))
+    rows = rows_of(source.source_for_pipeline(config, make_inputs("forms")))
     assert len(rows) == simulator_module.FORM_COUNT
     assert [query_of(call)["page_size"] for call in mocked.calls] == ["200"]
 
 
 @pytest.mark.parametrize(("forms", "expected_calls"), [(0, 1), (10, 1), (11, 2)])
-def test_page_count_edges(inputs_for, mocked, serve_simulator, simulator_module, forms, expected_calls) -> None:
+def test_page_count_edges(make_inputs, mocked, serve_simulator, simulator_module, forms, expected_calls) -> None:
     workspaces, all_forms = simulator_module.build_dataset()
     serve_simulator(simulator_module.TypeformSimulator((workspaces, all_forms[:forms])))
     response = typeform_source("fake-typeform-token-0001", "forms", 10, "https://api.typeform.com")
@@ -80,19 +80,19 @@ def test_page_count_edges(inputs_for, mocked, serve_simulator, simulator_module,
 
 
 def test_the_eu_data_center_is_used_for_every_page(
-    source, inputs_for, mocked, serve_simulator, simulator_module
+    source, make_inputs, mocked, serve_simulator, simulator_module
 ) -> None:
     serve_simulator(simulator_module.TypeformSimulator(simulator_module.build_dataset()))
     config = TypeformSourceConfig(personal_access_token="fake-typeform-token-0001", data_center="eu", page_size=10)
-    rows_of(source.source_for_pipeline(config, inputs_for("workspaces")))
+    rows_of(source.source_for_pipeline(config, make_inputs("workspaces")))
     assert len(mocked.calls) == 2
     assert all(call.request.url.startswith("https://api.eu.typeform.com/workspaces?") for call in mocked.calls)
 
 
-def test_resync_keeps_creation_times_and_picks_up_edits(source, config, serve_har, inputs_for) -> None:
+def test_resync_keeps_creation_times_and_picks_up_edits(source, config, serve_har, make_inputs) -> None:
     full = {row["id"]: row for row in serve_har("forms/full").rows("items")}
     serve_har("forms/resync")
-    resynced = rows_of(source.source_for_pipeline(config, inputs_for("forms")))
+    resynced = rows_of(source.source_for_pipeline(config, make_inputs("forms")))
     later = {row["id"]: row for row in resynced}
     assert set(full) < set(later)
     assert all(later[form_id]["created_at"] == row["created_at"] for form_id, row in full.items())
@@ -111,7 +111,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_auth_errors_fail_at_once_with_a_non_retryable_message(
-    source, config, inputs_for, mocked, fake_clock, status
+    source, config, make_inputs, mocked, fake_clock, status
 ) -> None:
     mocked.add(
         responses.GET,
@@ -120,7 +120,7 @@ def test_auth_errors_fail_at_once_with_a_non_retryable_message(
         status=status,
     )
     with pytest.raises(requests.HTTPError) as raised:
-        rows_of(source.source_for_pipeline(config, inputs_for("forms")))
+        rows_of(source.source_for_pipeline(config, make_inputs("forms")))
     message = str(raised.value)
     assert [key for key in source.get_non_retryable_errors() if message.startswith(key)] == [
         f"{status} Client Error: {'Unauthorized' if status == 401 else 'Forbidden'} for url: https://api.typeform.com"
@@ -129,19 +129,19 @@ def test_auth_errors_fail_at_once_with_a_non_retryable_message(
     assert len(mocked.calls) == 1 and fake_clock.sleeps == []
 
 
-def test_a_validation_error_names_the_endpoint_and_the_reason(source, config, inputs_for, mocked) -> None:
+def test_a_validation_error_names_the_endpoint_and_the_reason(source, config, make_inputs, mocked) -> None:
     body = {"code": "VALIDATION_ERROR", "description": "Request validation failed", "details": []}
     mocked.add(responses.GET, f"{FORMS_URL}?sort_by=created_at&order_by=asc&page=1&page_size=10", json=body, status=400)
     with pytest.raises(
         requests.HTTPError, match=r"^400 Client Error: Bad Request for url: https://api\.typeform\.com/forms\?"
     ) as raised:
-        rows_of(source.source_for_pipeline(config, inputs_for("forms")))
+        rows_of(source.source_for_pipeline(config, make_inputs("forms")))
     assert str(raised.value).endswith("(typeform forms: VALIDATION_ERROR: Request validation failed)")
 
 
 @pytest.mark.parametrize(("headers", "expected_sleeps"), [({}, [1.0, 2.0]), ({"Retry-After": "3"}, [3.0, 3.0])])
 def test_rate_limits_are_retried_with_backoff(
-    source, config, inputs_for, mocked, fake_clock, headers, expected_sleeps
+    source, config, make_inputs, mocked, fake_clock, headers, expected_sleeps
 ) -> None:
     url = f"{FORMS_URL}?sort_by=created_at&order_by=asc&page=1&page_size=10"
     limited = {"code": "TOO_MANY_REQUESTS", "description": "Too many requests"}
@@ -154,44 +154,30 @@ def test_rate_limits_are_retried_with_backoff(
         "last_updated_at": "2024-01-02T00:00:00.000Z",
     }
     mocked.add(responses.GET, url, json={"total_items": 1, "page_count": 1, "items": [item]})
-    assert [row["id"] for row in rows_of(source.source_for_pipeline(config, inputs_for("forms")))] == ["aBcD1234"]
+    assert [row["id"] for row in rows_of(source.source_for_pipeline(config, make_inputs("forms")))] == ["aBcD1234"]
     assert fake_clock.sleeps == expected_sleeps
 
 
-def test_a_body_without_items_is_a_clear_error(source, config, inputs_for, mocked) -> None:
+def test_a_body_without_items_is_a_clear_error(source, config, make_inputs, mocked) -> None:
     mocked.add(
         responses.GET,
         f"{FORMS_URL}?sort_by=created_at&order_by=asc&page=1&page_size=10",
         body="<html>maintenance</html>",
     )
     with pytest.raises(ValueError, match=r"typeform forms: GET https://api\.typeform\.com/forms.* non-JSON body"):
-        rows_of(source.source_for_pipeline(config, inputs_for("forms")))
-
-
-@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_full_fixture_lands_in_delta_through_the_pipeline(
-    source, config, serve_har, inputs_for, endpoint, tmp_path: Path
-) -> None:
-    server = serve_har(f"{endpoint}/full")
-    inputs = inputs_for(endpoint)
-    result = run(source.source_for_pipeline(config, inputs), inputs, tmp_path / endpoint)
-    table = read_table(result.table_path)
-    assert result.write_disposition == "full_refresh"
-    assert result.rows_written == table.num_rows == len(server.rows("items"))
-    assert sorted(table.column("id").to_pylist()) == sorted(row["id"] for row in server.rows("items"))
-    assert (result.partition_column is not None) == (ENDPOINTS[endpoint].partition_key is not None)
+        rows_of(source.source_for_pipeline(config, make_inputs("forms")))
 
 
 def test_resync_replaces_the_forms_table_with_stable_partitions(
-    source, config, serve_har, inputs_for, tmp_path: Path
+    source, config, serve_har, make_inputs, tmp_path: Path
 ) -> None:
     table_dir = tmp_path / "forms"
     serve_har("forms/full")
-    inputs = inputs_for("forms")
+    inputs = make_inputs("forms")
     first = run(source.source_for_pipeline(config, inputs), inputs, table_dir)
     before = read_table(table_dir).to_pylist()
     serve_har("forms/resync")
-    inputs = inputs_for("forms")
+    inputs = make_inputs("forms")
     run(source.source_for_pipeline(config, inputs), inputs, table_dir)
     after = {row["id"]: row for row in read_table(table_dir).to_pylist()}
     assert len(after) == 50

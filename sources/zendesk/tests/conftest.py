@@ -1,37 +1,12 @@
-"""Serve recorded HAR fixtures (or the simulator) in-process through `responses`."""
+"""Zendesk tests: the shared connector test kit (`harness.testing.connector_fixtures`) bound to zendesk."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Any
-
-import pytest
-import responses
-
-from harness import testing
 from harness.paths import FIXTURES_ROOT
-from harness.recording.recorder import Simulator, load_simulator_module
-from harness.testing import HarServer, serve_har_file, serve_simulator
+from harness.testing import HarServer, connector_fixtures
+
+__all__ = ["FIXTURES", "HarServer"]
 
 FIXTURES = FIXTURES_ROOT / "zendesk"
-ANY_ZENDESK_URL = re.compile(r"https://[a-z0-9-]+\.zendesk\.com/.*")
 
-mocked = testing.mocked
-job_id = testing.job_id
-
-
-@pytest.fixture
-def simulator_module() -> Any:
-    return load_simulator_module("zendesk")
-
-
-@pytest.fixture
-def serve_har(mocked: responses.RequestsMock) -> Callable[[str], HarServer]:
-    """`serve_har("tickets/full.har")`; a resumed run may ask for its page again."""
-    return lambda relative: serve_har_file(mocked, FIXTURES / relative, ANY_ZENDESK_URL, replay_used=True)
-
-
-@pytest.fixture(name="serve_simulator")
-def serve_simulator_fixture(mocked: responses.RequestsMock) -> Callable[[Simulator], None]:
-    return lambda simulator: serve_simulator(mocked, simulator, ANY_ZENDESK_URL)
+globals().update(connector_fixtures("zendesk", r"https://[a-z0-9-]+\.zendesk\.com/.*", replay_used=True))

@@ -8,12 +8,11 @@ import pytest
 import requests
 import responses
 
-from sources.common.errors import ConfigError
+from harness.testing import config_error
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType
-from sources.common.registry import SourceRegistry
 from sources.common.typings import SourceInputs
 from sources.zendesk.source import ZendeskSource, ZendeskSourceConfig
-from sources.zendesk.zendesk import ZendeskError, ZendeskResumeConfig
+from sources.zendesk.zendesk import ZendeskError
 
 TOKEN = "fake-zendesk-api-token-0001"
 EMAIL = "admin@acme-outdoors.example"
@@ -44,11 +43,6 @@ def inputs_for(schema: str, job_id: str, **overrides: object) -> SourceInputs:
     values: dict[str, object] = {"schema_name": schema, "team_id": 7, "job_id": job_id, "schema_id": f"s-{schema}"}
     values.update(overrides)
     return SourceInputs(**values)  # type: ignore[arg-type]
-
-
-def test_registered_under_its_type(source: ZendeskSource) -> None:
-    assert source.source_type == "zendesk"
-    assert SourceRegistry.get_source_class("zendesk") is ZendeskSource
 
 
 def test_form_fields_and_secret(source: ZendeskSource) -> None:
@@ -91,11 +85,8 @@ def test_parse_config_normalizes_the_subdomain(source: ZendeskSource, subdomain:
 def test_parse_config_rejects_bad_input(
     source: ZendeskSource, payload: dict[str, object], field: str, fragment: str
 ) -> None:
-    with pytest.raises(ConfigError) as caught:
-        source.parse_config(payload)
-    text = str(caught.value)
-    assert text.startswith(f"Zendesk config: field '{field}'")
-    assert fragment in text and "\n" not in text
+    text = config_error(source, payload)
+    assert text.startswith(f"Zendesk config: field '{field}'") and fragment in text
 
 
 def test_schemas(source: ZendeskSource, config: ZendeskSourceConfig) -> None:
@@ -229,12 +220,3 @@ def test_source_for_pipeline_rejects_fields_the_endpoint_cannot_filter(
     with pytest.raises(ZendeskError) as caught:
         source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
     assert str(caught.value).startswith(message)
-
-
-def test_resumable_manager_bound_to_resume_config(source: ZendeskSource, job_id: str) -> None:
-    inputs = inputs_for("tickets", job_id)
-    manager = source.get_resumable_source_manager(inputs)
-    assert manager.data_class is ZendeskResumeConfig
-    state = ZendeskResumeConfig(next_request={"url": PROBE_URLS["tickets"] + "?cursor=abc", "params": {}})
-    manager.save_state(state)
-    assert source.get_resumable_source_manager(inputs).load_state() == state
