@@ -39,6 +39,9 @@ MAX_REQUESTS = 1000
 MAX_IDLE_BATCHES = 1000
 
 
+REJECTED_STATUSES = frozenset({400, 422})
+
+
 class RecordingError(RuntimeError):
     pass
 
@@ -117,12 +120,27 @@ class Recorder:
                 work()
             except _Runaway as exc:
                 raise RecordingError(str(exc)) from None
+            except Exception:
+                self._refuse_rejected(entries, har_path)
+                raise
+        self._refuse_rejected(entries, har_path)
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
         if verify is not None:
             verify(entries)
         write_har(har_path, entries, self.creator)
         return har_path
+
+    @staticmethod
+    def _refuse_rejected(entries: list[HarEntry], har_path: Path) -> None:
+        """A request the vendor rejected as malformed (400 / 422) is a connector bug, never a fixture."""
+        for entry in entries:
+            if entry.response.status in REJECTED_STATUSES:
+                body = " ".join(entry.response.body.split())
+                raise RecordingError(
+                    f"{har_path}: the vendor rejected {entry.request.method} {entry.request.url} with "
+                    f"{entry.response.status}: {body[:300]} (fix the request; this scenario was not written)"
+                )
 
     def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
         secrets = self.secrets | secret_header_values(dict(request.headers))

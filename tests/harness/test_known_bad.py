@@ -79,3 +79,30 @@ def test_the_good_source_is_collected_for_every_check_and_passes_them_all(acme_r
 
     assert {case.check_id for case in cases} == set(CHECKS)
     assert [verdict.message for verdict in verdicts if not verdict.passed] == []
+
+
+REFUSED = [bad for bad in KNOWN_BAD if bad.refused]
+
+
+@pytest.mark.parametrize("bad", REFUSED, ids=lambda bad: bad.source_type)
+def test_the_vendor_refuses_a_known_bad_filter_value_and_the_recorder_writes_nothing(
+    bad: KnownBad, tmp_path: Path, embedded_redis: object
+) -> None:
+    from acme_vendor.dataset import AcmeData
+    from acme_vendor.recording import record
+
+    from harness.recording.recorder import RecordingError
+    from sources.common.redis_client import set_redis_client
+
+    set_redis_client(embedded_redis)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(RecordingError) as refused:
+            record(bad.source_type, AcmeData.generate(), tmp_path / bad.source_type)
+    finally:
+        set_redis_client(None)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "the vendor rejected GET https://api.acme-helpdesk.test/v1/tickets?" in message
+    assert "with 400: " in message and bad.refused in message
+    assert not (tmp_path / bad.source_type / "tickets" / "incremental.har").exists()

@@ -48,7 +48,7 @@ def record_each_way(data: AcmeData, good_root: Path, self_root: Path) -> dict[st
         if (self_root / bad.source_type).exists() or bad.source_type in refused:
             continue
         try:
-            record(bad.source_type, data, self_root / bad.source_type)
+            record(bad.source_type, data, self_root / bad.source_type, lenient=bad.lenient_vendor)
         except Exception as exc:  # a refusal, or the bug breaking the recording: either is the verdict to assert
             refused[bad.source_type] = f"{type(exc).__name__}: {exc}"
     return refused
@@ -62,7 +62,7 @@ def build_root(data: AcmeData, root: Path) -> Path:
         if target.exists():
             continue
         if bad.recorded_with_itself:
-            record(bad.source_type, data, target)
+            record(bad.source_type, data, target, lenient=bad.lenient_vendor)
         else:
             copy_fixtures(good_dir, bad.source_type, target)
     return root

@@ -443,6 +443,33 @@ class StopsAfterFirstPage(AcmeSource):
             request_params = {**request_params, "starting_after": body["data"][-1]["id"]}
 
 
+class WatermarkAsStrDatetime(AcmeSource):
+    """Sends the watermark as str(datetime): `2024-03-01 00:00:00+00:00` where Acme documents `...T00:00:00Z`."""
+
+    source_type = constant("acme_watermark_str_datetime")
+
+    def watermark(self, value: Any) -> str:
+        return str(value)
+
+
+class WatermarkIsoformatOffset(AcmeSource):
+    """Sends the watermark as datetime.isoformat(): an offset `+00:00` where Acme requires `Z`."""
+
+    source_type = constant("acme_watermark_isoformat")
+
+    def watermark(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+
+class WatermarkSecondsForMillis(AcmeSource):
+    """Sends epoch seconds to the events filters, which Acme documents as epoch milliseconds (read as 1970)."""
+
+    source_type = constant("acme_watermark_seconds_for_ms")
+
+    def events_watermark(self, value: Any) -> int:
+        return int(value.timestamp()) if isinstance(value, dt.datetime) else int(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
     """A known-bad source and the verdicts it must get.
@@ -476,6 +503,11 @@ class KnownBad:
                 self.phrase_when_recorded_with_itself or self.phrase,
             )
         return self.caught_when_recorded_with_good_by or self.check, self.phrase_when_recorded_with_good or self.phrase
+
+    # Recorded against the API before it enforced its documented filter encodings (acme simulator lenient=True);
+    # `refused` is then what the recorder says when the same source is recorded against today's strict API.
+    lenient_vendor: bool = False
+    refused: str | None = None
 
     @property
     def source_type(self) -> str:
@@ -568,5 +600,33 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         "tickets",
         "the sync stopped while the vendor offered more",
         refused_when_recorded_with_itself="refusing to write a scenario that ends while the vendor offers more",
+    ),
+    KnownBad(
+        WatermarkAsStrDatetime,
+        "incremental.watermark_encoding",
+        "tickets",
+        "+00:00' (as the vendor decodes it), not iso8601-z",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+        lenient_vendor=True,
+        refused="updated_since must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z",
+    ),
+    KnownBad(
+        WatermarkIsoformatOffset,
+        "incremental.watermark_encoding",
+        "tickets",
+        "+00:00' (as the vendor decodes it), not iso8601-z",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
+        lenient_vendor=True,
+        refused="updated_since must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z",
+    ),
+    KnownBad(
+        WatermarkSecondsForMillis,
+        "incremental.watermark_encoding",
+        "events",
+        "(as the vendor decodes it), not epoch-ms",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="matches no recorded request",
     ),
 )

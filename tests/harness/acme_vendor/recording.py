@@ -28,11 +28,20 @@ def _toml_value(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
-    """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory."""
+# The encodings Acme documents for its filter values (see acme_vendor/simulator.py).
+WATERMARKS = {
+    "tickets": ('"iso8601-z"', "https://api.acme-helpdesk.test/docs#tickets-updated_since"),
+    "events": ('"epoch-ms"', "https://api.acme-helpdesk.test/docs#events-since"),
+}
+
+
+def record(source_type: str, data: AcmeData, out_dir: Path, *, lenient: bool = False) -> Path:
+    """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory.
+
+    `lenient`: against the API as it was before it enforced its documented filter encodings."""
     contracts = {endpoint: parse_contract(table) for endpoint, table in PAGINATION.items()}
     recorder = Recorder(source_type, config(data), comment=COMMENT, out_dir=out_dir, pagination=contracts)
-    now, later = simulator(data), simulator(data.later())
+    now, later = simulator(data, lenient=lenient), simulator(data.later(), lenient=lenient)
     lines = [f'source = "{source_type}"', "", "[config]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in config(data).items()]
     lines += ["", "[credentials]", 'har = "credentials.har"']
@@ -43,6 +52,9 @@ def record(source_type: str, data: AcmeData, out_dir: Path) -> Path:
 
     def scenario(endpoint: str, name: str, sim: Any, **values: Any) -> None:
         recorder.record_sync(endpoint, name, sim, **values)
+        if endpoint in WATERMARKS and name == "full":
+            encoding, doc = WATERMARKS[endpoint]
+            lines.extend(["", f"[endpoints.{endpoint}.watermark]", f"encoding = {encoding}", f'doc = "{doc}"'])
         lines.extend(["", f"[endpoints.{endpoint}.scenarios.{name}]", f'har = "{endpoint}/{name}.har"'])
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None)
 
