@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import stripe
-
 from sources.common.base import (
     ExternalWebhookInfo,
     ResumableSource,
@@ -14,6 +12,7 @@ from sources.common.base import (
     WebhookTemplate,
 )
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.lazy import lazy_import
 from sources.common.registry import SourceRegistry
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import SourceInputs, SourceResponse
@@ -22,6 +21,8 @@ from sources.stripe.config import StripeSourceConfig
 from sources.stripe.settings import ENDPOINTS
 from sources.stripe.stripe import StripeResumeConfig, stripe_source
 from sources.stripe.transport import SINGLE_ATTEMPT, error_message, make_stripe_client
+
+stripe = lazy_import("stripe")  # the vendor SDK: imported when a stripe client is made
 
 KEY_CAPTION = (
     "A [restricted API key](https://dashboard.stripe.com/apikeys) with **Read** access to Charges, Customers and "

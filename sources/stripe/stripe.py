@@ -7,16 +7,18 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import stripe
 import structlog
 
 from sources.common.errors import ConfigError
+from sources.common.lazy import lazy_import
 from sources.common.resumable import ResumableSourceManager
 from sources.common.typings import Batch, SourceInputs, SourceResponse
 from sources.common.webhook import WebhookSourceManager
 from sources.stripe.config import StripeSourceConfig
 from sources.stripe.settings import ENDPOINTS, StripeEndpoint
 from sources.stripe.transport import StripeSyncError, make_stripe_client, sync_error
+
+stripe = lazy_import("stripe")  # the vendor SDK: imported when a stripe client is made
 
 _logger = structlog.get_logger("sources.stripe")
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import stripe
-
 from sources.common.errors import SourceError
 from sources.common.http import DEFAULT_TIMEOUT, make_tracked_session
+from sources.common.lazy import lazy_import
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
+
+stripe = lazy_import("stripe")  # the vendor SDK: imported when a stripe client is made
 
 # Credential probes and webhook management answer the user at once: one attempt.
 SINGLE_ATTEMPT = RetryPolicy(max_attempts=1, retry_transport_errors=False)
