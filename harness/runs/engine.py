@@ -19,6 +19,7 @@ import itertools
 import json
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -27,12 +28,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import structlog
 import structlog.testing
 
-from harness import pipeline
 from harness.fixtures.har import read_har
 from harness.replay import make_backend
 from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRun
@@ -84,9 +82,12 @@ def work_root() -> Path:
 
 
 def _batch_record(index: int, item: Any, requests_before: int) -> BatchRecord:
-    if isinstance(item, pa.RecordBatch):
+    # pyarrow is imported only by runs that need it (the pipeline, webhook rows, a source yielding Arrow): an item
+    # cannot be an Arrow table unless something has imported pyarrow already.
+    pa = sys.modules.get("pyarrow")
+    if pa is not None and isinstance(item, pa.RecordBatch):
         item = pa.Table.from_batches([item])
-    if isinstance(item, pa.Table):
+    if pa is not None and isinstance(item, pa.Table):
         return BatchRecord(index, "table", tuple(item.to_pylist()), requests_before)
     if isinstance(item, dict):
         return BatchRecord(index, "dict", (copy.deepcopy(item),), requests_before)
@@ -117,6 +118,9 @@ def _flatten_nested(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_webhook_rows(webhook_dir: Path, inputs: SourceInputs, rows_json: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     rows = [_flatten_nested(row) for row in json.loads(rows_json)]
     folder = webhook_dir / str(inputs.team_id) / inputs.schema_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -229,6 +233,8 @@ def execute(
             response = open_response(source, sut.config, inputs)
             profile = ResponseProfile.of(response)
             if spec.pipeline:
+                from harness import pipeline  # Arrow and Delta Lake: only for runs through the pipeline
+
                 piped = dataclasses.replace(response, items=lambda: observer.capture(response.items()))
                 result = pipeline.run(piped, inputs, table_dir or run_dir / "table", source_name=sut.source_type)
                 rows = pipeline.read_table(result.table_path).to_pylist() if result.batches else []
@@ -254,6 +260,8 @@ def execute(
     if not keep_state and sut.resumable:
         source.get_resumable_source_manager(inputs).clear_state()  # type: ignore[attr-defined]
     if table is None and table_dir is not None and (table_dir / "_delta_log").is_dir():
+        from harness import pipeline
+
         table = TableSnapshot(table_dir, tuple(pipeline.read_table(table_dir).to_pylist()), None)
     return RunRecord(
         source_type=sut.source_type,
