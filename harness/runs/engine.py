@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from harness.replay.inprocess import relative_path
 from harness.runs.records import (
     BatchRecord,
     ChainRecord,
+    Checkpoint,
     CredentialCall,
     CredentialsRecord,
     ErrorRecord,
@@ -54,6 +55,7 @@ from harness.runs.targets import EndpointUnderTest, ResponseProfile, SourceUnder
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.http import RequestRecord
+from sources.common.redis_client import get_redis_client
 from sources.common.rest_source import PageCapHit
 from sources.common.resumable import StateLoaded, StateSaved
 from sources.common.typings import SourceInputs
@@ -135,6 +137,7 @@ class _Observer:
         self.states: list[SavedState] = []
         self.loaded: list[dict[str, Any]] = []
         self.page_caps: list[PageCapHit] = []
+        self.on_batch: Callable[[int], None] | None = None
 
     def __call__(self, event: Any) -> None:
         if isinstance(event, RequestRecord):
@@ -150,6 +153,8 @@ class _Observer:
         limit = max(MIN_BATCH_CAP, BATCHES_PER_ENTRY * self.backend.entry_count)
         for item in items:
             self.batches.append(_batch_record(len(self.batches) + 1, item, len(self.backend.wire_log)))
+            if self.on_batch is not None:
+                self.on_batch(len(self.batches))
             if len(self.batches) > limit:
                 raise RunawayRun(
                     f"yielded {len(self.batches)} batches from {len(self.backend.wire_log)} requests without ending"
@@ -184,8 +189,14 @@ def execute(
     keep_state: bool = False,
     table_dir: Path | None = None,
     allow_unconsumed_entries: bool = False,
+    resume_state: bytes | None = None,
 ) -> RunRecord:
-    """Run `spec` once, from a fresh replay of the scenario's HAR."""
+    """Run `spec` once, from a fresh replay of the scenario's HAR.
+
+    `resume_state` (raw, as a checkpoint read it) is put in Redis under the run's resume key first: the run is then
+    the new source instance that starts after a crash. A plain run of a scenario (no faults, crash, overrides,
+    probe or pipeline) records a checkpoint at every batch handed over, with a resumable source's resume state
+    (`RunRecord.checkpoints`)."""
     sut = target.sut
     scenario = target.scenario(spec.scenario)
     if scenario is None:
@@ -212,8 +223,12 @@ def execute(
         inputs = dataclasses.replace(inputs, **dict(spec.overrides))
     if spec.webhook_rows:
         _write_webhook_rows(webhook_dir, inputs, spec.webhook_rows)
+    resume_key = _resume_key(sut, inputs) if sut.resumable else None
+    if resume_key is not None and resume_state is not None:
+        get_redis_client().set(resume_key, resume_state)
     observer = _Observer(backend)
     clock = FakeClock(start=time.time())  # sources clamp to 'now'; fixtures were recorded on the real clock
+    checkpoints: list[Checkpoint] = []
     profile: ResponseProfile | None = None
     error: ErrorRecord | None = None
     stop: ReplayStop | None = None
@@ -229,6 +244,10 @@ def execute(
         backend,
         job_scope(source, inputs),
     ):
+        readable = resume_key is not None or not sut.resumable
+        if readable and job_id is None and spec == RunSpec(scenario=spec.scenario):
+            # A plain run of a scenario is what the crash model reads its crash points off (RunCache.resume).
+            observer.on_batch = _checkpointer(observer, checkpoints, clock, logs, resume_key, started)
         try:
             response = open_response(source, sut.config, inputs)
             profile = ResponseProfile.of(response)
@@ -288,6 +307,75 @@ def execute(
         table=table,
         crashed=crashed,
         duration=time.perf_counter() - started,
+        checkpoints=tuple(checkpoints),
+    )
+
+
+def _resume_key(sut: SourceUnderTest, inputs: SourceInputs) -> str | None:
+    """The Redis key the source keeps its resume state under for `inputs`, asked of an instance of its own (the one
+    under test is not touched); None when it cannot tell (the run then falls back to crashing for real)."""
+    try:
+        key = sut.fresh_source().get_resumable_source_manager(inputs).key  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    return key if isinstance(key, str) else None
+
+
+def _checkpointer(
+    observer: _Observer,
+    checkpoints: list[Checkpoint],
+    clock: FakeClock,
+    logs: list[Any],
+    resume_key: str | None,
+    started: float,
+) -> Callable[[int], None]:
+    """Records a `Checkpoint` per batch handed over; the resume state is read from Redis when there is a key."""
+    client = get_redis_client() if resume_key is not None else None
+
+    def checkpoint(batch: int) -> None:
+        checkpoints.append(
+            Checkpoint(
+                batch=batch,
+                wire=len(observer.backend.wire_log),
+                tracked=len(observer.tracked),
+                states=len(observer.states),
+                loaded=len(observer.loaded),
+                page_caps=len(observer.page_caps),
+                sleeps=len(clock.sleeps),
+                logs=len(logs),
+                resume_state=client.get(resume_key) if client is not None and resume_key is not None else None,
+                seconds=time.perf_counter() - started,
+            )
+        )
+
+    return checkpoint
+
+
+def crash_prefix(full: RunRecord, crash_at: int) -> RunRecord | None:
+    """The run that crashes while handling batch `crash_at`, read off a complete run of the same spec: replay is
+    deterministic, so until batch k is handed over the two runs are the same run, and a crash leaves nothing of what
+    came after. None when `full` cannot stand for it (it did not complete cleanly, or has no such checkpoint).
+
+    The crashed record holds the first k batches and what was recorded before batch k was handed over; its
+    `unconsumed` entries are not tracked (the crash model never requires them)."""
+    if not full.completed or full.egress or full.hangs or full.unmatched or len(full.checkpoints) < crash_at:
+        return None
+    point = full.checkpoints[crash_at - 1]
+    return dataclasses.replace(
+        full,
+        spec=dataclasses.replace(full.spec, crash_at=crash_at),
+        wire=full.wire[: point.wire],
+        tracked=full.tracked[: point.tracked],
+        batches=full.batches[:crash_at],
+        states=full.states[: point.states],
+        loaded_states=full.loaded_states[: point.loaded],
+        unconsumed=(),
+        sleeps=full.sleeps[: point.sleeps],
+        page_caps=full.page_caps[: point.page_caps],
+        logs=full.logs[: point.logs],
+        crashed=True,
+        duration=point.seconds,
+        checkpoints=full.checkpoints[:crash_at],
     )
 
 
@@ -342,9 +430,28 @@ class RunCache:
         return self._runs[key]
 
     def resume(self, target: EndpointUnderTest, scenario: str, crash_at: int) -> ResumeRecord:
+        """The crash model at `crash_at`. The crashed run is read off the scenario's complete run (its checkpoint
+        at batch k holds the saved state a crash there leaves); the new instance's run is shared by every k that
+        leaves the same saved state. Without checkpoints (a source whose resume key cannot be read, a run that
+        did not complete), the crash happens for real."""
         key = self._key(target, "resume", scenario, crash_at)
         if key not in self._runs:
-            self._runs[key] = execute_resume(target, scenario, crash_at)
+            crashed = crash_prefix(self.run(target, RunSpec(scenario=scenario)), crash_at)
+            if crashed is None:
+                self._runs[key] = execute_resume(target, scenario, crash_at)
+            else:
+                state = crashed.checkpoints[-1].resume_state
+                resumed_key = self._key(target, "resumed", scenario, state)
+                if resumed_key not in self._runs:
+                    job_id = f"conformance-resume-{next(_job_counter)}"
+                    self._runs[resumed_key] = execute(
+                        target,
+                        RunSpec(scenario=scenario),
+                        job_id=job_id,
+                        allow_unconsumed_entries=True,
+                        resume_state=state,
+                    )
+                self._runs[key] = ResumeRecord(crash_at, crashed, self._runs[resumed_key])
         return self._runs[key]
 
     def chain(self, target: EndpointUnderTest, steps: tuple[RunSpec, ...]) -> ChainRecord:
