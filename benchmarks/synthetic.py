@@ -233,6 +233,10 @@ har = "credentials.har"
 [endpoints.items.pagination]
 style = "starting-after"
 
+[endpoints.items.watermark]
+encoding = "iso8601-z"
+doc = "https://api.widgets.test/docs#items (synthetic: updated_since takes ISO 8601 UTC with Z)"
+
 [endpoints.items.scenarios.full]
 har = "items/full.har"
 incremental_field = "updated_at"
