@@ -514,7 +514,7 @@ def scale_case(options: argparse.Namespace) -> list[Row]:
     sizes = sorted(int(size) for size in options.scale.split(","))
     for size in sizes:
         with synthetic_copy(size, keep_real_sources=False) as (root, _):
-            gate = whole_process(gate_argv("--all", out=root / "out"), root, options.heavy_repeats, warmup=0)
+            gate = whole_process(gate_argv("--all", out=root / "out"), root, options.scale_repeats, warmup=0)
             per_source[size] = gate.wall / size
             rows.append(
                 Row(
@@ -620,6 +620,7 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=7, help="measurements per number (median, or best for pipeline)")
     parser.add_argument("--heavy-repeats", type=int, default=5, help="whole-gate runs per number (gate, scale)")
     parser.add_argument("--scale", default="10,50,200", help="numbers of synthetic sources for the scale case")
+    parser.add_argument("--scale-repeats", type=int, default=3, help="gate runs per number of sources (scale)")
     parser.add_argument("--xdist-sources", type=int, default=10, help="synthetic sources in the -n 2 vs -n 0 run")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON here")
     options = parser.parse_args(argv)
