@@ -58,7 +58,7 @@ from sources.common.http import RequestRecord
 from sources.common.redis_client import get_redis_client
 from sources.common.rest_source import PageCapHit
 from sources.common.resumable import StateLoaded, StateSaved
-from sources.common.typings import SourceInputs
+from sources.common.typings import SourceInputs, SourceResponse
 
 RUN_WALL_TIME_LIMIT_SECONDS = 60.0
 # A source yielding this many batches per recorded response (empty pages forever) is not going to end.
@@ -408,10 +408,74 @@ def execute_resume(target: EndpointUnderTest, scenario: str, crash_at: int) -> R
     return ResumeRecord(crash_at, crashed, resumed)
 
 
-def execute_chain(target: EndpointUnderTest, steps: tuple[RunSpec, ...]) -> ChainRecord:
+def execute_chain(
+    target: EndpointUnderTest, steps: tuple[RunSpec, ...], recorded: tuple[RunRecord | None, ...] = ()
+) -> ChainRecord:
+    """The steps' syncs one after the other into one Delta table. A step whose plain run is already `recorded`
+    (in the same position) feeds that run's batches to the pipeline instead of running the source again."""
     table_dir = work_root() / f"table-{next(_job_counter)}"
-    records = [execute(target, dataclasses.replace(step, pipeline=True), table_dir=table_dir) for step in steps]
+    records = []
+    for index, step in enumerate(steps):
+        piped = dataclasses.replace(step, pipeline=True)
+        earlier = recorded[index] if index < len(recorded) else None
+        if earlier is not None and _replayable(earlier):
+            records.append(_pipeline_from(earlier, piped, table_dir))
+        else:
+            records.append(execute(target, piped, table_dir=table_dir))
     return ChainRecord(tuple(records))
+
+
+def _replayable(record: RunRecord) -> bool:
+    """A run whose batches the pipeline would have received unchanged: it completed cleanly and every batch was
+    rows (dicts), kept as yielded. Arrow batches are not (their types do not survive the record's rows)."""
+    clean = record.completed and not (record.egress or record.hangs or record.unmatched or record.unconsumed)
+    return (
+        clean
+        and record.response is not None
+        and all(batch.kind in ("list", "dict") and batch.problem is None for batch in record.batches)
+    )
+
+
+def _pipeline_from(recorded: RunRecord, spec: RunSpec, table_dir: Path) -> RunRecord:
+    """`spec` (a pipeline run) made of `recorded`: replay is deterministic, so the source would yield the same
+    batches again; only the pipeline runs, over them."""
+    from harness import pipeline
+
+    profile = recorded.response
+    assert profile is not None
+    batches = [list(batch.rows) if batch.kind == "list" else dict(batch.rows[0]) for batch in recorded.batches]
+    response = SourceResponse(
+        name=profile.name,
+        items=lambda: iter(batches),
+        primary_keys=list(profile.primary_keys) if profile.primary_keys else None,
+        partition_count=profile.partition_count,
+        partition_size=profile.partition_size,
+        partition_keys=list(profile.partition_keys) if profile.partition_keys else None,
+        partition_mode=profile.partition_mode,  # type: ignore[arg-type]
+        partition_format=profile.partition_format,  # type: ignore[arg-type]
+        sort_mode=profile.sort_mode,  # type: ignore[arg-type]
+        has_duplicate_primary_keys=profile.has_duplicate_primary_keys,
+    )
+    started = time.perf_counter()
+    error: ErrorRecord | None = None
+    table: TableSnapshot | None = None
+    try:
+        with structlog.testing.capture_logs():
+            result = pipeline.run(response, recorded.inputs, table_dir, source_name=recorded.source_type)
+        rows = pipeline.read_table(result.table_path).to_pylist() if result.batches else []
+        table = TableSnapshot(result.table_path, tuple(rows), result.partition_column)
+    except Exception as exc:
+        error = ErrorRecord(type(exc).__name__, str(exc).strip(), None)
+    if table is None and (table_dir / "_delta_log").is_dir():
+        table = TableSnapshot(table_dir, tuple(pipeline.read_table(table_dir).to_pylist()), None)
+    return dataclasses.replace(
+        recorded,
+        spec=spec,
+        error=error,
+        table=table,
+        duration=recorded.duration + time.perf_counter() - started,
+        checkpoints=(),
+    )
 
 
 class RunCache:
@@ -455,9 +519,13 @@ class RunCache:
         return self._runs[key]
 
     def chain(self, target: EndpointUnderTest, steps: tuple[RunSpec, ...]) -> ChainRecord:
+        """Steps whose plain run another check already made share it: only the pipeline runs for them."""
         key = self._key(target, "chain", steps)
         if key not in self._runs:
-            self._runs[key] = execute_chain(target, steps)
+            recorded = tuple(
+                self._runs.get(self._key(target, "run", dataclasses.replace(step, pipeline=False))) for step in steps
+            )
+            self._runs[key] = execute_chain(target, steps, recorded)
         return self._runs[key]
 
     def credentials(

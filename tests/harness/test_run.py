@@ -137,3 +137,18 @@ def test_a_run_that_did_not_complete_gives_no_crash_points(tickets) -> None:
     assert run.crash_prefix(full, 1) is not None
     assert run.crash_prefix(stopped, 1) is None
     assert run.crash_prefix(full, len(full.batches) + 1) is None
+
+
+def test_a_chain_step_whose_plain_run_was_made_feeds_its_batches_to_the_pipeline_with_the_same_table(tickets) -> None:
+    steps = (RunSpec("full"), RunSpec("resync"))
+    real = RunCache().chain(tickets, steps)
+    cache = RunCache()
+    plain = [cache.run(tickets, step) for step in steps]
+    shared = cache.chain(tickets, steps)
+
+    for made, fed, run_record in zip(real.steps, shared.steps, plain, strict=True):
+        assert fed.spec == made.spec and fed.spec.pipeline
+        assert fed.wire == run_record.wire  # the source did not run again
+        assert fed.error is None and made.error is None
+        assert fed.table is not None and made.table is not None
+        assert sorted(map(repr, fed.table.rows)) == sorted(map(repr, made.table.rows))
