@@ -290,6 +290,7 @@ class Process:
     """Medians over whole-process runs: wall seconds (start to reaped) and the peak RSS of the largest process."""
 
     wall: float
+    cpu: float  # user + system seconds of the process and the children it waited for: robust to machine load
     peak_mib: float
     runs: int
     exit_codes: tuple[int, ...]
@@ -304,8 +305,8 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """One whole-process run: (wall seconds, peak RSS MiB, exit code, output)."""
+def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
+    """One whole-process run: (wall seconds, peak RSS MiB, exit code, output, CPU seconds)."""
     with tempfile.TemporaryFile() as output:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, env=_environment(), stdout=output, stderr=subprocess.STDOUT)
@@ -315,7 +316,7 @@ def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, str]:
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         text = output.read().decode(errors="replace")
-    return wall, usage.ru_maxrss / 1024, process.returncode, text
+    return wall, usage.ru_maxrss / 1024, process.returncode, text, usage.ru_utime + usage.ru_stime
 
 
 def whole_process(argv: list[str], cwd: Path, repeats: int, warmup: int = 1) -> Process:
@@ -325,9 +326,10 @@ def whole_process(argv: list[str], cwd: Path, repeats: int, warmup: int = 1) -> 
     return _summary(runs)
 
 
-def _summary(runs: list[tuple[float, float, int, str]]) -> Process:
+def _summary(runs: list[tuple[float, float, int, str, float]]) -> Process:
     return Process(
         wall=statistics.median(run[0] for run in runs),
+        cpu=statistics.median(run[4] for run in runs),
         peak_mib=statistics.median(run[1] for run in runs),
         runs=len(runs),
         exit_codes=tuple(sorted({run[2] for run in runs})),
@@ -392,7 +394,7 @@ def startup_case(options: argparse.Namespace) -> list[Row]:
             registry.wall,
             "s",
             STARTUP_TARGET_SECONDS,
-            note=f"{runs}, peak {registry.peak_mib:.0f} MiB{_exit_note(registry)}",
+            note=f"{runs}, CPU {registry.cpu:.2f} s, peak {registry.peak_mib:.0f} MiB{_exit_note(registry)}",
         ),
         Row(
             "startup",
@@ -400,7 +402,7 @@ def startup_case(options: argparse.Namespace) -> list[Row]:
             imports.wall,
             "s",
             None,
-            note=f"{runs}, peak {imports.peak_mib:.0f} MiB{_exit_note(imports)}",
+            note=f"{runs}, CPU {imports.cpu:.2f} s, peak {imports.peak_mib:.0f} MiB{_exit_note(imports)}",
         ),
         Row("startup", "python -c pass (the interpreter alone)", bare.wall, "s", None, note=runs),
     ]
@@ -410,7 +412,8 @@ def startup_case(options: argparse.Namespace) -> list[Row]:
 def endpoint_case(options: argparse.Namespace) -> list[Row]:
     with synthetic_copy(1) as (root, names):
         run = whole_process(pytest_argv("--source", names[0], results=root / "results.json"), root, options.repeats)
-    note = f"median of {run.runs}, {synthetic.ROWS} rows in {synthetic.ROWS // synthetic.PAGE_SIZE} pages"
+    pages = synthetic.ROWS // synthetic.PAGE_SIZE
+    note = f"median of {run.runs}, CPU {run.cpu:.2f} s, {synthetic.ROWS} rows in {pages} pages"
     note += _exit_note(run)
     return [
         Row("endpoint", "every check, wall", run.wall, "s", ENDPOINT_TARGET_SECONDS, note=note),
@@ -495,7 +498,8 @@ def gate_case(options: argparse.Namespace) -> list[Row]:
             whole.wall,
             "s",
             GATE_TARGET_SECONDS,
-            note=f"median of {whole.runs}, peak {whole.peak_mib:.0f} MiB{_exit_note(whole, (0, 1))}",
+            note=f"median of {whole.runs}, CPU {whole.cpu:.1f} s, peak {whole.peak_mib:.0f} MiB"
+            + _exit_note(whole, (0, 1)),
         ),
         Row(
             "gate",
@@ -503,7 +507,7 @@ def gate_case(options: argparse.Namespace) -> list[Row]:
             one.wall,
             "s",
             PR_GATE_TARGET_SECONDS,
-            note=f"median of {one.runs}, peak {one.peak_mib:.0f} MiB{_exit_note(one, (0, 1))}",
+            note=f"median of {one.runs}, CPU {one.cpu:.1f} s, peak {one.peak_mib:.0f} MiB{_exit_note(one, (0, 1))}",
         ),
     ]
 
@@ -523,7 +527,8 @@ def scale_case(options: argparse.Namespace) -> list[Row]:
                     per_source[size],
                     "s",
                     None,
-                    note=f"gate {gate.wall:.1f} s, median of {gate.runs}{_exit_note(gate, (0, 1))}",
+                    note=f"gate {gate.wall:.1f} s (CPU {gate.cpu:.1f} s), median of {gate.runs}"
+                    + _exit_note(gate, (0, 1)),
                 )
             )
     if len(sizes) > 1:
