@@ -10,6 +10,7 @@ from types import ModuleType
 
 from harness.checks import (
     credentials,
+    credentials_placement,
     faults_auth,
     faults_rate_limit,
     faults_stall,
@@ -37,6 +38,7 @@ from harness.runs.targets import EndpointUnderTest
 _MODULES: tuple[ModuleType, ...] = (
     registry,
     credentials,
+    credentials_placement,
     pagination_complete,
     pagination_follows_vendor,
     rows_primary_key,

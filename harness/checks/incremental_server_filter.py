@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from harness.checks._common import field_type, need_scenario, row_key, show_key
 from harness.checks._watermark import declared_encoding, miss_evidence, show
 from harness.checks.context import CheckContext
@@ -79,6 +81,26 @@ def check(ctx: CheckContext) -> None:
             or f"with last_value {moved!r} the first changed request was {captured.key.describe()}",
             "derive the filter from inputs.db_incremental_field_last_value, not from a constant",
         )
+    keys = incremental.response.primary_keys if incremental.response and incremental.response.primary_keys else ()
+    floor = sort_value(watermark, kind)
+    if hasattr(floor, "timestamp") and lookback:
+        floor = floor - dt.timedelta(seconds=lookback)
+    if not incremental.rows:
+        ctx.inconclusive(
+            f"the incremental scenario ({field} >= {watermark!r}) returned no rows, so no row could be compared "
+            "with the watermark and no page could be skipped",
+            "record the incremental scenario with a watermark in the middle of the data (some rows before it, "
+            "some after)",
+        )
+    excluded = [row for row in full.rows if row.get(field) is not None and sort_value(row[field], kind) < floor]
+    if full.rows and not excluded:
+        ctx.inconclusive(
+            f"the incremental scenario's watermark ({field} >= {watermark!r}) is at or before every row of the full "
+            f"sync: it excluded nothing (the incremental sync fetched {incremental.pages_served} page(s), the full "
+            f"sync {full.pages_served}), so skipping pages and the row floor were never exercised",
+            "record the incremental scenario with a watermark in the middle of the data (some rows before it, "
+            "some after)",
+        )
     if full.pages_served > 1 and incremental.pages_served >= full.pages_served:
         ctx.fail(
             "the incremental sync to fetch fewer pages than the full one",
@@ -86,12 +108,6 @@ def check(ctx: CheckContext) -> None:
             f"{full.pages_served}",
             "filter server-side so pages before the watermark are never fetched",
         )
-    keys = incremental.response.primary_keys if incremental.response and incremental.response.primary_keys else ()
-    floor = sort_value(watermark, kind)
-    if hasattr(floor, "timestamp") and lookback:
-        import datetime as dt
-
-        floor = floor - dt.timedelta(seconds=lookback)
     for row in incremental.rows:
         value = row.get(field)
         if value is not None and sort_value(value, kind) < floor:

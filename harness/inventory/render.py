@@ -20,7 +20,9 @@ LEGEND = """## Legend
   tracked session injected counts); ⚠️ partially tracked (vendor SDK without an injection seam, gRPC, or a
   `# nosemgrep` pragma — see the notes); ➖ not applicable (no HTTP).
 - **Partition**: mode (`md5` / `numerical` / `datetime`), key and format as the source hands them to the pipeline.
-- **Conformance**: ✅ pass, ❌ fail, ⏭ bypassed with a written reason (listed below the matrix)."""
+- **Conformance**: ✅ pass, ❌ fail, ❔ inconclusive (the fixtures did not exercise the property; listed below the
+  matrix), ⛔ blocked by another check's failure (reported once, under that check), ⏭ bypassed with a written
+  reason (listed below the matrix)."""
 
 
 def _cell(values: tuple[str, ...] | list[str]) -> str:
@@ -115,7 +117,11 @@ def _matrix(matrix: Matrix) -> list[str]:
         cells = [OUTCOME_ICON.get(matrix.cells.get((source, check), ""), "·") for source in sources]
         lines.append(f"| `{check}` | " + " | ".join(cells) + " |")
     total = Counter(matrix.cells.values())
-    lines += ["", f"{total['pass']} ✅ · {total['fail']} ❌ · {total['bypass']} ⏭ (check × source; · = not applicable)"]
+    counts = " · ".join(f"{total[outcome]} {icon}" for outcome, icon in OUTCOME_ICON.items())
+    lines += ["", f"{counts} (check × source; · = not applicable)"]
+    if matrix.inconclusive:
+        lines += ["", f"{LISTED_TITLES['inconclusive']}:", ""]
+        lines += [f"- `{o.source}/{o.endpoint}/{o.check}`: {_first_line(o.reason)}" for o in matrix.inconclusive]
     if matrix.bypasses:
         lines += ["", f"{LISTED_TITLES['bypass']}:", ""]
         lines += [f"- `{o.source}/{o.endpoint}/{o.check}`: {o.reason}" for o in matrix.bypasses]

@@ -7,12 +7,17 @@ fixture in which a fake credential would appear in a response, a scenario whose 
 page by the endpoint's pagination contract (unless the manifest declares the scenario `truncated` with a reason),
 and a sync that does not end (more than MAX_REQUESTS requests, or MAX_IDLE_BATCHES batches without a request).
 
+Each HAR is recorded on a frozen clock (`harness.runs.frozen_time`): time stands still at the moment the
+recording starts, sleeps advance it without waiting, and every entry's `startedDateTime` is the frozen time it
+was sent at. Replay freezes the clock at the first entry's time again, so a request built from "now" matches.
+
     python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib.util
 import json
 import re
@@ -29,8 +34,10 @@ from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
 from harness.fixtures.pagination import Call, PaginationContract
 from harness.fixtures.pagination_walk import unfollowed_last_offer
 from harness.paths import FIXTURES_ROOT
+from harness.replay.credential_places import credential_places
+from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
-from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, secret_header_values
+from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, scrub_url, secret_header_values
 
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
 RECORDER_NAME = "warehouse-conformance-recorder"
@@ -48,6 +55,10 @@ class RecordingError(RuntimeError):
 
 class _Runaway(BaseException):
     """Ends a recording that does not end; a BaseException so that a source's `except Exception` cannot hide it."""
+
+
+class CredentialInUrl(RecordingError):
+    """The connector sent a credential in a URL: the recorder writes no fixture of it."""
 
 
 @dataclasses.dataclass
@@ -106,14 +117,23 @@ class Recorder:
         entries: list[HarEntry] = []
         self._live_entries = entries
 
+        refusals: list[RecordingError] = []
+
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
             if len(entries) >= MAX_REQUESTS:
                 raise _Runaway(f"{har_path}: the sync did not end: {MAX_REQUESTS} requests, the last {request.url}")
+            refusal = self.refuse_credential_url(request, har_path)
+            if refusal is not None:
+                refusals.append(refusal)
+                raise refusal
             simulated = simulator(request)
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
 
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        with (
+            frozen_clock(now_to_the_second()),
+            responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        ):
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
             try:
@@ -121,8 +141,12 @@ class Recorder:
             except _Runaway as exc:
                 raise RecordingError(str(exc)) from None
             except Exception:
+                if refusals:  # raised even when the connector swallowed it
+                    raise refusals[0] from None
                 self._refuse_rejected(entries, har_path)
                 raise
+        if refusals:
+            raise refusals[0]
         self._refuse_rejected(entries, har_path)
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
@@ -141,6 +165,20 @@ class Recorder:
                     f"{har_path}: the vendor rejected {entry.request.method} {entry.request.url} with "
                     f"{entry.response.status}: {body[:300]} (fix the request; this scenario was not written)"
                 )
+
+    def refuse_credential_url(self, request: requests.PreparedRequest, har_path: Path) -> RecordingError | None:
+        """A one-line refusal naming the source, endpoint and URL (secret masked) when the URL carries a credential."""
+        secrets = self.secrets | secret_header_values(dict(request.headers))
+        url = request.url or ""
+        places = [place for place in credential_places(url, secrets=secrets) if place.in_url]
+        if not places:
+            return None
+        where = " ".join(har_path.relative_to(self.out_dir).with_suffix("").parts)
+        return CredentialInUrl(
+            f"{self.source.source_type} {where}: refusing to record {request.method} {scrub_url(url, secrets)}: "
+            f"the URL carries a credential ({', '.join(place.describe() for place in places)}); send it in the "
+            "header the vendor documents (e.g. Authorization), never in the URL"
+        )
 
     def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
         secrets = self.secrets | secret_header_values(dict(request.headers))
@@ -169,7 +207,7 @@ class Recorder:
             body=text,
             mime_type=content_type,
         )
-        return HarEntry(request=har_request, response=har_response)
+        return HarEntry(request=har_request, response=har_response, started=har_time(dt.datetime.now(dt.UTC)))
 
     def record_sync(
         self,

@@ -2,7 +2,9 @@
 
 Checks ask `RunCache` for runs and read the records; they never drive the replay themselves. A run:
 - replays the scenario's HAR in-process (strict, or `probe`: capture the first unrecorded request and stop),
-- sets a `FakeClock` (every SDK sleep is recorded, none waits), the egress guard and the job context,
+- freezes time at the scenario's recording time (`frozen_clock`: every sleep, `time.sleep` included, is recorded
+  and none waits; `datetime.now()` reads the HAR's first `startedDateTime`), sets the egress guard and the job
+  context,
 - opens the source's `SourceResponse` the way a sync job does and consumes `items()` (directly, or through
   the Delta pipeline when `pipeline=True`),
 - stops after batch `crash_at` when asked: batch `crash_at` was received but the code after the source's
@@ -37,6 +39,8 @@ from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRu
 from harness.replay.egress import egress_guard
 from harness.replay.faults import Fault
 from harness.replay.inprocess import relative_path
+from harness.runs.frozen_time import frozen_clock, recording_time
+from harness.runs.log_capture import capture_stdlib_logs
 from harness.runs.records import (
     BatchRecord,
     ChainRecord,
@@ -53,7 +57,6 @@ from harness.runs.records import (
 from harness.runs.sync_driver import job_scope, make_inputs, open_response
 from harness.runs.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
-from sources.common.clock import FakeClock, use_clock
 from sources.common.http import RequestRecord
 from sources.common.redis_client import get_redis_client
 from sources.common.rest_source import PageCapHit
@@ -207,7 +210,8 @@ def execute(
         secrets=sut.secrets,
         origin_dirs=sut.origin_dirs,
     )
-    backend.load([read_har(scenario.har)])
+    har = read_har(scenario.har)
+    backend.load([har])
     backend.inject(spec.faults)
     run_dir = work_root() / f"run-{next(_job_counter)}"
     webhook_dir = run_dir / "webhooks"
@@ -227,7 +231,6 @@ def execute(
     if resume_key is not None and resume_state is not None:
         get_redis_client().set(resume_key, resume_state)
     observer = _Observer(backend)
-    clock = FakeClock(start=time.time())  # sources clamp to 'now'; fixtures were recorded on the real clock
     checkpoints: list[Checkpoint] = []
     profile: ResponseProfile | None = None
     error: ErrorRecord | None = None
@@ -238,16 +241,17 @@ def execute(
     with (
         watchdog(RUN_WALL_TIME_LIMIT_SECONDS),
         structlog.testing.capture_logs() as logs,
+        capture_stdlib_logs() as stdlib_logs,
         egress_guard(sut.origin_dirs) as egress,
-        use_clock(clock),
+        backend,  # started on real time: a backend may wait for a child process
+        frozen_clock(recording_time(har)) as clock,
         events.observing(observer),
-        backend,
         job_scope(source, inputs),
     ):
         readable = resume_key is not None or not sut.resumable
         if readable and job_id is None and spec == RunSpec(scenario=spec.scenario):
             # A plain run of a scenario is what the crash model reads its crash points off (RunCache.resume).
-            observer.on_batch = _checkpointer(observer, checkpoints, clock, logs, resume_key, started)
+            observer.on_batch = _checkpointer(observer, checkpoints, clock, logs, stdlib_logs, resume_key, started)
         try:
             response = open_response(source, sut.config, inputs)
             profile = ResponseProfile.of(response)
@@ -256,7 +260,9 @@ def execute(
 
                 piped = dataclasses.replace(response, items=lambda: observer.capture(response.items()))
                 result = pipeline.run(piped, inputs, table_dir or run_dir / "table", source_name=sut.source_type)
-                rows = pipeline.read_table(result.table_path).to_pylist() if result.batches else []
+                # A sync that yields no batch leaves the table as the previous sync of a chain left it.
+                written = result.batches or (Path(result.table_path) / "_delta_log").is_dir()
+                rows = pipeline.read_table(result.table_path).to_pylist() if written else []
                 table = TableSnapshot(result.table_path, tuple(rows), result.partition_column)
             else:
                 iterator = iter(response.items())
@@ -303,7 +309,7 @@ def execute(
         sleeps=tuple(clock.sleeps),
         egress=tuple(egress),
         page_caps=tuple(observer.page_caps),
-        logs=tuple(logs),
+        logs=(*logs, *stdlib_logs),
         table=table,
         crashed=crashed,
         duration=time.perf_counter() - started,
@@ -324,8 +330,9 @@ def _resume_key(sut: SourceUnderTest, inputs: SourceInputs) -> str | None:
 def _checkpointer(
     observer: _Observer,
     checkpoints: list[Checkpoint],
-    clock: FakeClock,
+    clock: Any,
     logs: list[Any],
+    stdlib_logs: list[Any],
     resume_key: str | None,
     started: float,
 ) -> Callable[[int], None]:
@@ -342,7 +349,7 @@ def _checkpointer(
                 loaded=len(observer.loaded),
                 page_caps=len(observer.page_caps),
                 sleeps=len(clock.sleeps),
-                logs=len(logs),
+                logs=(*logs, *stdlib_logs),
                 resume_state=client.get(resume_key) if client is not None and resume_key is not None else None,
                 seconds=time.perf_counter() - started,
             )
@@ -372,7 +379,7 @@ def crash_prefix(full: RunRecord, crash_at: int) -> RunRecord | None:
         unconsumed=(),
         sleeps=full.sleeps[: point.sleeps],
         page_caps=full.page_caps[: point.page_caps],
-        logs=full.logs[: point.logs],
+        logs=point.logs,
         crashed=True,
         duration=point.seconds,
         checkpoints=full.checkpoints[:crash_at],
@@ -391,8 +398,8 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
         with (
             structlog.testing.capture_logs(),
             egress_guard(sut.origin_dirs),
-            use_clock(FakeClock(start=time.time())),
             backend,
+            frozen_clock(recording_time(read_har(scenario.har))),
             job_scope(sut.source, inputs),
         ):
             return ResponseProfile.of(open_response(sut.source, sut.config, inputs))
@@ -401,7 +408,7 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
 
 
 def execute_resume(target: EndpointUnderTest, scenario: str, crash_at: int) -> ResumeRecord:
-    """The crash model at checkpoint `crash_at` (see DESIGN.md and harness/README.md)."""
+    """The crash model at checkpoint `crash_at` (harness/README.md, "The crash model")."""
     job_id = f"conformance-resume-{next(_job_counter)}"
     crashed = execute(target, RunSpec(scenario=scenario, crash_at=crash_at), job_id=job_id, keep_state=True)
     resumed = execute(target, RunSpec(scenario=scenario), job_id=job_id, allow_unconsumed_entries=True)
@@ -462,7 +469,9 @@ def _pipeline_from(recorded: RunRecord, spec: RunSpec, table_dir: Path) -> RunRe
     try:
         with structlog.testing.capture_logs():
             result = pipeline.run(response, recorded.inputs, table_dir, source_name=recorded.source_type)
-        rows = pipeline.read_table(result.table_path).to_pylist() if result.batches else []
+        # A sync that yields no batch leaves the table as the previous sync of a chain left it.
+        written = result.batches or (Path(result.table_path) / "_delta_log").is_dir()
+        rows = pipeline.read_table(result.table_path).to_pylist() if written else []
         table = TableSnapshot(result.table_path, tuple(rows), result.partition_column)
     except Exception as exc:
         error = ErrorRecord(type(exc).__name__, str(exc).strip(), None)
@@ -545,12 +554,17 @@ def execute_credentials(
     sut: SourceUnderTest, har_path: Path, schema_names: tuple[str | None, ...], faults: tuple[Fault, ...] = ()
 ) -> CredentialsRecord:
     backend = make_backend(secrets=sut.secrets, origin_dirs=sut.origin_dirs)
-    backend.load([read_har(har_path)])
+    har = read_har(har_path)
+    backend.load([har])
     backend.inject(faults)
-    clock = FakeClock(start=time.time())
     calls = []
     source = sut.fresh_source()
-    with structlog.testing.capture_logs(), egress_guard(sut.origin_dirs) as egress, use_clock(clock), backend:
+    with (
+        structlog.testing.capture_logs(),
+        egress_guard(sut.origin_dirs) as egress,
+        backend,
+        frozen_clock(recording_time(har)) as clock,
+    ):
         for schema_name in schema_names:
             result = error = stop = None
             try:

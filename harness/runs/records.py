@@ -74,9 +74,10 @@ class TableSnapshot:
 
 @dataclasses.dataclass(frozen=True)
 class Checkpoint:
-    """The run as it stood the moment batch `batch` was handed over: how much of each record existed, and the
-    source's saved resume state in Redis (raw, None when there was none). A crash while handling that batch would
-    have left exactly this behind, so one run gives every crash point (see `engine.crash_prefix`)."""
+    """The run as it stood the moment batch `batch` was handed over: how much of each record existed (the log
+    lines themselves), and the source's saved resume state in Redis (raw, None when there was none). A crash
+    while handling that batch would have left exactly this behind, so one run gives every crash point (see
+    `engine.crash_prefix`)."""
 
     batch: int
     wire: int
@@ -85,7 +86,7 @@ class Checkpoint:
     loaded: int
     page_caps: int
     sleeps: int
-    logs: int
+    logs: tuple[dict[str, Any], ...]  # the log lines themselves (structlog's, then the standard library's)
     resume_state: bytes | None
     seconds: float
 

@@ -18,7 +18,7 @@ import pytest
 
 from harness.paths import REPO_ROOT
 from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
-from harness.suite.suite import Case, Suite, Verdict
+from harness.suite.suite import STATUSES, Case, Suite, Verdict
 from sources.common.registry import SourceRegistry
 
 DEFAULT_RESULTS = REPO_ROOT / "out" / "conformance-results.json"
@@ -100,11 +100,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     verdicts = config.stash.get(_VERDICTS_KEY, None)
     if not verdicts:
         return
-    counts = Counter(verdict.status for verdict in verdicts.values())
-    terminalreporter.write_sep(
-        "=",
-        f"conformance: {counts['passed']} passed, {counts['failed']} failed, {counts['bypassed']} bypassed",
-    )
+    terminalreporter.write_sep("=", summary_line(verdicts.values()))
+
+
+def summary_line(verdicts: Any) -> str:
+    """`conformance: N passed, M failed, I inconclusive, B blocked, K bypassed` (blocked: by another check's
+    failure, which is counted once under that check)."""
+    counts = Counter(verdict.status for verdict in verdicts)
+    return "conformance: " + ", ".join(f"{counts[status]} {status}" for status in STATUSES)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -117,7 +120,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def write_results(path: Path, verdicts: Any) -> None:
-    """source → endpoint → check → {status, message, duration_seconds}, keys sorted."""
+    """source → endpoint → check → {status, message | reason, blocked_by, duration_seconds}, keys sorted."""
     tree: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     for verdict in verdicts:
         case = verdict.case
@@ -126,6 +129,8 @@ def write_results(path: Path, verdicts: Any) -> None:
             entry["reason"] = verdict.message
         elif verdict.message:
             entry["message"] = verdict.message
+        if verdict.blocked_by:
+            entry["blocked_by"] = verdict.blocked_by
         tree.setdefault(case.source_type, {}).setdefault(case.endpoint or "-", {})[case.check_id] = entry
     document = {"schema": "conformance-results/1", "results": tree}
     path.parent.mkdir(parents=True, exist_ok=True)

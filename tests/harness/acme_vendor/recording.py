@@ -35,12 +35,29 @@ WATERMARKS = {
 }
 
 
-def record(source_type: str, data: AcmeData, out_dir: Path, *, lenient: bool = False) -> Path:
+class RecorderWithoutUrlRefusal(Recorder):
+    """The recorder as it was before it refused URLs carrying a credential: it scrubs them to REDACTED and writes
+    them. Only for fixtures of a known-bad source that sends its key in the URL."""
+
+    def refuse_credential_url(self, request: Any, har_path: Path) -> None:
+        return None
+
+
+def record(
+    source_type: str,
+    data: AcmeData,
+    out_dir: Path,
+    recorder_class: type[Recorder] = Recorder,
+    *,
+    lenient: bool = False,
+    incremental_watermark: str | None = None,
+) -> Path:
     """Record every scenario of every endpoint with `source_type`'s own code; returns the fixture directory.
 
-    `lenient`: against the API as it was before it enforced its documented filter encodings."""
+    `lenient`: against the API as it was before it enforced its documented filter encodings.
+    `incremental_watermark` replaces the tickets incremental scenario's mid-data watermark."""
     contracts = {endpoint: parse_contract(table) for endpoint, table in PAGINATION.items()}
-    recorder = Recorder(source_type, config(data), comment=COMMENT, out_dir=out_dir, pagination=contracts)
+    recorder = recorder_class(source_type, config(data), comment=COMMENT, out_dir=out_dir, pagination=contracts)
     now, later = simulator(data, lenient=lenient), simulator(data.later(), lenient=lenient)
     lines = [f'source = "{source_type}"', "", "[config]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in config(data).items()]
@@ -59,7 +76,8 @@ def record(source_type: str, data: AcmeData, out_dir: Path, *, lenient: bool = F
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None)
 
     scenario("tickets", "full", now, incremental_field="updated_at")
-    scenario("tickets", "incremental", now, incremental_field="updated_at", last_value=data.middle())
+    middle = incremental_watermark or data.middle()
+    scenario("tickets", "incremental", now, incremental_field="updated_at", last_value=middle)
     scenario("tickets", "future", now, incremental_field="updated_at", last_value=data.after_all())
     scenario("tickets", "resync", later, incremental_field="updated_at", last_value=data.newest())
     scenario("agents", "full", now)

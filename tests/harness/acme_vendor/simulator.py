@@ -4,12 +4,14 @@
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
   default **desc**), `updated_since` / `created_since` (inclusive; documented as ISO 8601 in UTC with `Z`,
   `2024-03-01T00:00:00Z`), `starting_after` (a ticket id). Body `{"data": [...], "has_more": bool}`.
-- `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
+- `GET /v1/agents`: `page` (1 or more), `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), both documented as epoch
   milliseconds; `cursor` (opaque). Body `{"events": [...], "next_cursor": str | null}`.
 Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does. A filter value outside the
 documented encoding is a 400 `invalid_param` (`filter_value_error`); `lenient=True` is the API as it was before it
-enforced that (any ISO 8601 text accepted), the vendor a connector author may have recorded against.
+enforced that (any ISO 8601 text accepted), the vendor a connector author may have recorded against. The token goes
+in `Authorization: Bearer <token>`; the deprecated `?api_key=<token>` is still accepted (the docs warn that URLs
+end up in logs).
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
 
 def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     page = int(params.get("page", 1))
+    if page < 1:
+        return _error(400, "invalid_param", "page must be 1 or more")
     per_page = max(1, min(MAX_LIMIT, int(params.get("per_page", 10))))
     start = (page - 1) * per_page
     rows = data.agents[start : start + per_page]
@@ -143,11 +147,20 @@ def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     return SimulatedResponse(200, body, dict(RATE_HEADERS))
 
 
+LEGACY_KEY_PARAM = "api_key"
+
+
+def _authorized(request: requests.PreparedRequest, token: str) -> bool:
+    if request.headers.get("Authorization") == f"Bearer {token}":
+        return True
+    return dict(parse_qsl(urlsplit(request.url or "").query)).get(LEGACY_KEY_PARAM) == token
+
+
 def simulator(
     data: AcmeData, token: str = TOKEN, *, lenient: bool = False
 ) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
     def respond(request: requests.PreparedRequest) -> SimulatedResponse:
-        if request.headers.get("Authorization") != f"Bearer {token}":
+        if not _authorized(request, token):
             return SimulatedResponse(401, UNAUTHORIZED_BODY, dict(RATE_HEADERS))
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
@@ -164,7 +177,7 @@ def simulator(
         if path not in routes:
             return _error(404, "not_found", f"No route {path}")
         allowed, handler = routes[path]
-        params = _params(request, allowed)
+        params = _params(request, allowed | {LEGACY_KEY_PARAM})
         if isinstance(params, SimulatedResponse):
             return params
         return filter_value_error(path, params, lenient) or handler(data, params)
