@@ -611,6 +611,17 @@ def render(rows: list[Row], console: Console, machine: str) -> None:
     console.print(table)
 
 
+def markdown(rows: list[Row], machine: str, date: str) -> str:
+    """The table as Markdown, for the README."""
+    lines = [f"Measured {date} on {machine}.", "", "| case | measure | value | target | verdict | note |"]
+    lines.append("|---|---|---:|---:|---|---|")
+    for row in rows:
+        verdict = {None: "-", True: "ok", False: "**misses**"}[row.verdict]
+        cells = (row.case, row.measure, _format(row.value, row.unit), _target(row), verdict, row.note)
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def machine_line() -> str:
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     system = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores"
@@ -628,6 +639,7 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scale-repeats", type=int, default=3, help="gate runs per number of sources (scale)")
     parser.add_argument("--xdist-sources", type=int, default=10, help="synthetic sources in the -n 2 vs -n 0 run")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the table as JSON here")
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="also write the table as Markdown here")
     options = parser.parse_args(argv)
     unknown = [name for name in options.cases if name not in CASES]
     if unknown:
@@ -643,12 +655,16 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[bold]{name}[/bold]: {CASES[name].description}")
         rows.extend(CASES[name].measure(options))
     machine = machine_line()
+    date = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     render(rows, console, machine)
+    if options.markdown:
+        options.markdown.parent.mkdir(parents=True, exist_ok=True)
+        options.markdown.write_text(markdown(rows, machine, date))
     if options.json:
         document = {
             "schema": "benchmarks/1",
             "machine": machine,
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "date": date,
             "rows": [
                 {
                     **dataclasses.asdict(row),
