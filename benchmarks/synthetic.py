@@ -294,7 +294,9 @@ def _add_source(root: Path, name: str) -> None:
 
 def make_copy(root: Path, count: int, keep_real_sources: bool = True) -> list[str]:
     """A copy of the repository at `root` with `count` synthetic sources; returns their names."""
-    ignore = shutil.ignore_patterns("__pycache__", "tests", "*.pyc")
+    # Bytecode is copied along (copy2 keeps the sources' times, so it stays valid): the copy is set up as `./dev`
+    # sets up a checkout.
+    ignore = shutil.ignore_patterns("tests")
     for name in COPIED:
         source = REPO_ROOT / name
         if source.is_dir():
