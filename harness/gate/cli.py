@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 from harness.gate.command import add_gate_arguments, add_merge_arguments
@@ -45,8 +46,19 @@ def run_delegated(command: str, rest: list[str]) -> int:
     return pragmas_main(rest)
 
 
+# Commands that import every connector: one that fails to import is their one-line error, not a traceback.
+NEED_SOURCES = frozenset({"record", "inventory"})
+
+
 def main(argv: Sequence[str]) -> int:
     argv = list(argv)
+    if argv and argv[0] in NEED_SOURCES and "-h" not in argv and "--help" not in argv:
+        from harness.one_line import sources_import_error
+
+        error = sources_import_error()
+        if error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     if argv and argv[0] in DELEGATED:
         return run_delegated(argv[0], argv[1:])
     args = build_parser().parse_args(argv)

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from harness.inventory.check import consistency_problems, unified_diff
-from harness.inventory.collect import InventoryError, collect
 from harness.inventory.committed import combine, committed_outcomes
 from harness.inventory.matrix import Outcome, ResultsError, build_matrix, load_outcomes
 from harness.inventory.render import render_json, render_markdown
@@ -34,13 +33,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sources
+    try:
+        return _run(args)
+    except OSError as exc:  # an output or committed file that cannot be written or read
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from harness.one_line import SourcesImportError, import_sources
 
     output: Path = args.output or DEFAULT_OUTPUT
     committed = output.read_text() if output.exists() else ""
     results: Path | None = args.results or (DEFAULT_RESULTS if DEFAULT_RESULTS.is_file() else None)
     try:
-        entries = collect(sources.SourceRegistry.all_sources())
+        import_sources()  # before `collect`, which imports the SDK (and with it every connector)
+    except SourcesImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from harness.inventory.collect import InventoryError, collect
+    from sources.common.registry import SourceRegistry
+
+    try:
+        entries = collect(SourceRegistry.all_sources())
         fresh = load_outcomes(results) if results else []
     except (InventoryError, ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)

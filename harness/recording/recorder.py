@@ -33,6 +33,7 @@ from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
 from harness.fixtures.pagination import Call, PaginationContract
 from harness.fixtures.pagination_walk import unfollowed_last_offer
+from harness.one_line import describe
 from harness.paths import FIXTURES_ROOT
 from harness.replay.credential_places import credential_places
 from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
@@ -116,8 +117,8 @@ class Recorder:
     ) -> Path:
         entries: list[HarEntry] = []
         self._live_entries = entries
-
         refusals: list[RecordingError] = []
+        simulator_failures: list[RecordingError] = []
 
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
             if len(entries) >= MAX_REQUESTS:
@@ -126,7 +127,14 @@ class Recorder:
             if refusal is not None:
                 refusals.append(refusal)
                 raise refusal
-            simulated = simulator(request)
+            try:
+                simulated = simulator(request)
+            except Exception as exc:
+                url = scrub_text(request.url or "", self.secrets)
+                answering = f"answering {request.method} {url}"
+                failure = RecordingError(f"{har_path}: the simulator raised {describe(exc)} {answering}")
+                simulator_failures.append(failure)  # reported even if the connector catches or wraps it
+                raise failure from exc
             entries.append(self._entry(request, simulated))
             return simulated.status, dict(simulated.headers), simulated.text()
 
@@ -140,13 +148,19 @@ class Recorder:
                 work()
             except _Runaway as exc:
                 raise RecordingError(str(exc)) from None
-            except Exception:
-                if refusals:  # raised even when the connector swallowed it
-                    raise refusals[0] from None
+            except Exception as exc:
+                # Raised even when the connector swallowed or wrapped them: a refusal, then a simulator failure,
+                # then a request the vendor rejected, and only then the connector's own error.
+                for failures in (refusals, simulator_failures):
+                    if failures:
+                        raise failures[0] from None
                 self._refuse_rejected(entries, har_path)
-                raise
-        if refusals:
-            raise refusals[0]
+                if isinstance(exc, RecordingError):
+                    raise
+                raise RecordingError(f"{har_path}: the connector failed while recording: {describe(exc)}") from None
+        for failures in (refusals, simulator_failures):
+            if failures:
+                raise failures[0]
         self._refuse_rejected(entries, har_path)
         if not entries:
             raise RecordingError(f"{har_path}: the run made no request")
@@ -273,13 +287,22 @@ class Recorder:
 def load_simulator_module(source_type: str) -> Any:
     path = FIXTURES_ROOT / source_type / "simulator.py"
     if not path.is_file():
-        raise RecordingError(f"{path}: no simulator to record {source_type!r} from")
+        raise RecordingError(
+            f"{path}: no simulator to record {source_type!r} from; write one with "
+            "`record_all(recorder_class)` (see the other sources' simulators)"
+        )
     spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     # Registered before it runs: dataclasses (and pickling) look the module up in sys.modules by name.
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(spec.name, None)
+        raise RecordingError(f"{path}: the simulator failed to import: {describe(exc)}") from None
+    if not callable(getattr(module, "record_all", None)):
+        raise RecordingError(f"{path}: defines no `record_all(recorder_class)` function")
     return module
 
 
@@ -288,13 +311,23 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m harness record SOURCE", file=sys.stderr)
         return 2
-    import sources  # noqa: F401  (registers every connector)
+    from harness.one_line import SourcesImportError, import_sources
+    from sources.common.registry import SourceRegistry
 
+    source_type = args[0]
     try:
-        module = load_simulator_module(args[0])
-        module.record_all(Recorder)
-    except (RecordingError, ValueError) as exc:
+        import_sources()  # registers every connector
+        registered = SourceRegistry.source_types()
+        if source_type not in registered:
+            raise RecordingError(
+                f"{source_type!r} is not a registered source type; registered: {', '.join(registered) or 'none'}"
+            )
+        load_simulator_module(source_type).record_all(Recorder)
+    except (RecordingError, SourcesImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the simulator's own code, or a connector error outside a recorded run
+        print(f"error: recording {source_type!r} failed: {describe(exc)}", file=sys.stderr)
         return 1
     return 0
 

@@ -20,6 +20,7 @@ from harness.fixtures.manifest import ManifestError
 from harness.paths import FIXTURES_ROOT
 from harness.runs.engine import RunCache, profile
 from harness.runs.targets import EndpointUnderTest, FixtureProblem, SourceUnderTest, load_source
+from sources.common.redis_client import get_redis_client
 from sources.common.registry import SourceRegistry
 
 FIXTURES_CHECK = "fixtures"
@@ -60,6 +61,7 @@ class Suite:
     def __init__(self, fixtures_root: Path | None = None, cache: RunCache | None = None) -> None:
         self.fixtures_root = Path(fixtures_root or FIXTURES_ROOT)
         self.cache = cache or RunCache()
+        get_redis_client()  # an embedded state store starts here, before any run: no run starts a process
         self._sources: dict[str, SourceUnderTest | FixtureProblem] = {}
         self._targets: dict[tuple[str, str], EndpointUnderTest] = {}
         self._evaluated: dict[tuple[str, str | None, str], Verdict] = {}

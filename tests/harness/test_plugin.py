@@ -97,14 +97,19 @@ def test_an_unknown_source_is_a_one_line_usage_error(
 
 
 def test_a_connector_that_does_not_import_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import one_line
     from harness.suite import plugin
 
     def broken(name: str) -> None:
-        raise SyntaxError("invalid syntax (source.py, line 12)")
+        raise SyntaxError("invalid syntax", (str(REPO_ROOT / "sources/acme/source.py"), 12, 1, "def (", 12, 2))
 
-    monkeypatch.setattr(plugin.importlib, "import_module", broken)
+    monkeypatch.setattr(one_line.importlib, "import_module", broken)
 
-    with pytest.raises(pytest.UsageError, match=r"importing the sources failed at .+test_plugin\.py:\d+: SyntaxError"):
+    with pytest.raises(
+        pytest.UsageError,
+        match=r"^connector module sources\.acme\.source failed to import: SyntaxError: invalid syntax .*"
+        r"\(at sources/acme/source\.py:12\)$",
+    ):
         plugin.import_sources()
 
 
