@@ -7,7 +7,6 @@ from typing import Any
 
 from harness.checks._common import need_scenario, row_key, show_key
 from harness.checks.context import CheckContext
-from harness.pipeline import PARTITION_COLUMN
 from harness.runs.records import RunSpec
 from harness.runs.targets import EndpointUnderTest
 
@@ -31,6 +30,8 @@ def applies(target: EndpointUnderTest) -> bool:
 
 
 def check(ctx: CheckContext) -> None:
+    from harness.pipeline import PARTITION_COLUMN  # the pipeline (Arrow, Delta Lake) loads with the first chain
+
     need_scenario(ctx, "resync", "a later sync where some rows changed")
     chain = ctx.chain(RunSpec("full"), RunSpec("resync"))
     first, second = chain.steps

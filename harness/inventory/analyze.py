@@ -41,6 +41,16 @@ def _is_third_party(module: str) -> bool:
     return module not in sys.stdlib_module_names and module not in INFRASTRUCTURE
 
 
+def _lazy_import_target(node: ast.Call) -> str | None:
+    """The module of a `lazy_import("module")` call (sources/common/lazy.py), else None."""
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    if name != "lazy_import" or not node.args:
+        return None
+    first = node.args[0]
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+
+
 class _Visitor(ast.NodeVisitor):
     def __init__(self) -> None:
         self.imports: set[str] = set()
@@ -66,6 +76,9 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        lazy = _lazy_import_target(node)
+        if lazy is not None:  # `stripe = lazy_import("stripe")` imports stripe
+            self.imports.add(lazy)
         if any(keyword.arg in SEAM_KEYWORDS for keyword in node.keywords):
             self.seam_calls += 1
         func = node.func

@@ -20,12 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from harness import pipeline
-from harness.pipeline.batcher import Batcher
-from harness.pipeline.delta_writer import DeltaWriter
-from harness.pipeline.errors import SyncTarget
-from harness.pipeline.partitioning import PartitionSpec
-from harness.pipeline.watermarks import Watermark, WatermarkTracker
 from harness.replay.simulated import SimulatedReplay
 from harness.runs.engine import execute, work_root
 from harness.runs.records import BatchRecord, RunRecord, RunSpec
@@ -119,55 +113,6 @@ class DriftResumeRecord:
     existed: frozenset[Key]  # keys of dataset v1
 
 
-class _Table:
-    """One Delta table every step's batches are merged into by primary key; tracks the incremental watermark."""
-
-    def __init__(self, record: RunRecord, path: Path) -> None:
-        assert record.response is not None
-        self.path = path
-        self.response = record.response
-        self.target = SyncTarget(source=record.source_type, endpoint=record.endpoint)
-        field = record.inputs.incremental_field if record.inputs.should_use_incremental_field else None
-        self.tracker = (
-            WatermarkTracker(Watermark(field), self.response.sort_mode, self.target) if field is not None else None
-        )
-        self.index = 0
-
-    def merge(self, batches: Iterable[BatchRecord]) -> None:
-        """One step's batches as one merge (a later batch's row wins, as batch-by-batch merges would have it)."""
-        names = tuple(self.response.primary_keys or ())
-        latest: dict[Key, dict[str, Any]] = {}
-        for batch in batches:
-            for row in batch.rows:
-                key = tuple(row.get(name) for name in names)
-                latest.pop(key, None)
-                latest[key] = row
-        if not latest:
-            return
-        writer = DeltaWriter(
-            self.path,
-            disposition="incremental",
-            primary_keys=self.response.primary_keys,
-            partition=PartitionSpec.from_response(self.response, self.target),  # type: ignore[arg-type]
-            allow_duplicate_keys=bool(self.response.has_duplicate_primary_keys),
-            target=self.target,
-        )
-        for table in Batcher(target=self.target, batch_per_item=True).batches([list(latest.values())]):
-            self.index += 1
-            bounds = self.tracker.bounds(table, self.index) if self.tracker is not None else None
-            writer.write(table, self.index)
-            if self.tracker is not None and bounds is not None:
-                self.tracker.advance(bounds)
-
-    def watermark(self) -> Any:
-        return self.tracker.finish().last_value if self.tracker is not None else None
-
-    def rows(self) -> tuple[dict[str, Any], ...]:
-        if not (self.path / "_delta_log").is_dir():
-            return ()
-        return tuple(pipeline.read_table(self.path).to_pylist())
-
-
 def baseline(target: EndpointUnderTest) -> RunRecord:
     """An uninterrupted `full` sync over the model's dataset v1."""
     model = new_model(fixtures_dir(target))
@@ -186,7 +131,9 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
     seed = f"{target.source_type}/{target.name}/resume/{crash_at}"
     drift = apply_drift(model, target.name, keys_of(durable, names), seed, ("update", "insert", "delete"))
     resumed = execute(target, RunSpec("full"), job_id=job_id, backend=_backend(target, model))
-    table = _Table(crashed, work_root() / f"drift-table-{next(_counter)}")
+    from harness.runs.drift_table import DriftTable  # Arrow and Delta Lake: only when a drift check runs
+
+    table = DriftTable(crashed, work_root() / f"drift-table-{next(_counter)}")
     table.merge(durable)
     table.merge(resumed.batches)
     watermark = table.watermark()

@@ -73,6 +73,25 @@ class TableSnapshot:
 
 
 @dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    """The run as it stood the moment batch `batch` was handed over: how much of each record existed (the log
+    lines themselves), and the source's saved resume state in Redis (raw, None when there was none). A crash
+    while handling that batch would have left exactly this behind, so one run gives every crash point (see
+    `engine.crash_prefix`)."""
+
+    batch: int
+    wire: int
+    tracked: int
+    states: int
+    loaded: int
+    page_caps: int
+    sleeps: int
+    logs: tuple[dict[str, Any], ...]  # the log lines themselves (structlog's, then the standard library's)
+    resume_state: bytes | None
+    seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
 class RunRecord:
     source_type: str
     endpoint: str
@@ -98,6 +117,8 @@ class RunRecord:
     table: TableSnapshot | None
     crashed: bool
     duration: float
+    # One per batch handed over, when the run could read the source's resume state (empty otherwise).
+    checkpoints: tuple[Checkpoint, ...] = ()
 
     @property
     def rows(self) -> list[dict[str, Any]]:

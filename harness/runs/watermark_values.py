@@ -17,8 +17,16 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from harness.fixtures.watermark_encodings import NAMED, Encoding, encoding
-from harness.pipeline.partitioning import parse_instant
 from harness.replay.base import WireRequest
+
+
+def parse_instant(value: Any) -> dt.datetime:
+    """The pipeline's reading of an instant (harness.pipeline.partitioning), imported on first use: the pipeline
+    package loads Arrow and Delta Lake, which a run that never reaches the pipeline does not need."""
+    from harness.pipeline.partitioning import parse_instant as pipeline_parse_instant
+
+    return pipeline_parse_instant(value)
+
 
 TEMPORAL_TYPES = frozenset({"datetime", "date", "timestamp"})
 _ISO_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")

@@ -52,7 +52,21 @@ def import_sources() -> None:
         raise pytest.UsageError(str(error)) from None
 
 
+def only_the_suite(config: pytest.Config) -> bool:
+    """True when every path pytest was given lies inside the conformance suite (`pytest harness ...`)."""
+    suite_root = Path(__file__).resolve().parents[1]
+    paths = [Path(str(arg).split("::")[0]) for arg in config.args]
+    return bool(paths) and all(
+        (config.invocation_params.dir / path).resolve().is_relative_to(suite_root) for path in paths
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if only_the_suite(config):
+        # The suite has no hypothesis tests, but hypothesis's pytest plugin imports all of hypothesis at the end
+        # of every session (pytest_terminal_summary), assertion-rewritten, so recompiled whenever no bytecode is
+        # cached: ~1 s of CPU for nothing. Blocking it is what `-p no:hypothesispytest` does.
+        config.pluginmanager.set_blocked("hypothesispytest")
     import_sources()
     config.stash[_VERDICTS_KEY] = {}
     config.pluginmanager.register(VerdictCollector(config), "conformance-verdicts")

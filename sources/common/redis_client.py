@@ -10,10 +10,11 @@ import atexit
 import os
 import threading
 
-import redis
-
 from sources.common.errors import StateStoreUnavailableError
+from sources.common.lazy import lazy_import
 from sources.common.scrub import scrub_url
+
+redis = lazy_import("redis")  # the client package pulls redis.asyncio: only once a connection is made
 
 REDIS_URL_ENV = "REDIS_URL"
 

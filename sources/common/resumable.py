@@ -9,14 +9,16 @@ from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
-import redis
 import structlog
 
 from sources.common import events
 from sources.common.errors import ResumableStateError, StateStoreUnavailableError
+from sources.common.lazy import lazy_import
 from sources.common.redis_client import describe_redis_server, get_redis_client
 from sources.common.state_codec import dumps_state, restore_types
 from sources.common.typings import SourceInputs
+
+redis = lazy_import("redis")  # the client package pulls redis.asyncio: only once a connection is made
 
 ResumableData = TypeVar("ResumableData")
 

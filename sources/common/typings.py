@@ -5,16 +5,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-import pyarrow as pa
+if TYPE_CHECKING:  # a batch may be an Arrow table, but reading these types must not import pyarrow
+    import pyarrow as pa
 
 SortMode = Literal["asc", "desc"]
 PartitionMode = Literal["md5", "numerical", "datetime"]
 PartitionFormat = Literal["month", "week", "day", "hour"]
 IncrementalFieldType = Literal["datetime", "date", "timestamp", "integer", "string"]
 
-Batch: TypeAlias = dict[str, Any] | list[dict[str, Any]] | pa.Table
+Batch: TypeAlias = "dict[str, Any] | list[dict[str, Any]] | pa.Table"
 
 
 @dataclasses.dataclass(frozen=True)

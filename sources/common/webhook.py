@@ -10,12 +10,15 @@ import os
 from collections.abc import Generator
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import structlog
 
 from sources.common.errors import WebhookFileError
+from sources.common.lazy import lazy_import
 from sources.common.typings import SourceInputs
+
+# Arrow only when a webhook folder is read (a sync with webhook rows), never at `import sources`.
+pa = lazy_import("pyarrow")
+pq = lazy_import("pyarrow.parquet")
 
 WEBHOOK_DIR_ENV = "WAREHOUSE_WEBHOOK_DIR"
 

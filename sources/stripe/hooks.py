@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import stripe
-
 from sources.common.base import ExternalWebhookInfo, WebhookCreationResult, WebhookDeletionResult
+from sources.common.lazy import lazy_import
 from sources.stripe.settings import ENDPOINTS
 from sources.stripe.stripe import error_message
+
+stripe = lazy_import("stripe")  # the vendor SDK: imported when a stripe client is made
 
 WEBHOOK_EVENTS = sorted({event for endpoint in ENDPOINTS.values() for event in endpoint.webhook_events})
 WEBHOOK_DESCRIPTION = "Data warehouse source"

@@ -7,18 +7,20 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-import stripe
 import structlog
 
 from sources.common.endpoints import chosen_incremental_field, lookup_endpoint
 from sources.common.errors import ConfigError, SourceError
 from sources.common.http import DEFAULT_TIMEOUT, make_tracked_session
+from sources.common.lazy import lazy_import
 from sources.common.resumable import ResumableSourceManager
 from sources.common.retry import DEFAULT_RETRY, RetryPolicy
 from sources.common.typings import Batch, SourceInputs, SourceResponse
 from sources.common.watermarks import WatermarkError, epoch_seconds
 from sources.common.webhook import WebhookSourceManager
 from sources.stripe.settings import ENDPOINTS, StripeEndpoint
+
+stripe = lazy_import("stripe")  # the vendor SDK: imported when a stripe client is made
 
 _logger = structlog.get_logger("sources.stripe")
 

@@ -97,3 +97,58 @@ def test_a_run_that_spins_without_requests_is_stopped_by_the_watchdog(
     assert verdict.status == "failed"
     assert "expected the sync to terminate" in (verdict.message or "")
     assert "still running after 0.3s of wall time" in (verdict.message or "")
+
+
+def test_a_crash_read_off_the_full_runs_checkpoints_is_the_crash_run_itself(tickets) -> None:
+    full = RunCache().run(tickets, RunSpec("full"))
+    assert len(full.checkpoints) == len(full.batches) >= 3
+
+    for k in range(1, len(full.batches) + 1):
+        real = run.execute(tickets, RunSpec("full", crash_at=k), keep_state=True)
+        derived = run.crash_prefix(full, k)
+
+        assert derived is not None and derived.crashed and real.crashed
+        assert derived.spec == real.spec
+        assert [batch.rows for batch in derived.batches] == [batch.rows for batch in real.batches]
+        assert derived.states == real.states
+        assert [request.key for request in derived.wire] == [request.key for request in real.wire]
+        assert len(derived.tracked) == len(real.tracked)
+        # The saved state a crash at k leaves in Redis is the checkpoint's.
+        manager = tickets.sut.fresh_source().get_resumable_source_manager(real.inputs)
+        assert derived.checkpoints[-1].resume_state == run.get_redis_client().get(manager.key)
+        manager.clear_state()
+
+
+def test_every_crash_point_comes_from_one_run_and_equal_saved_states_share_the_resumed_run(tickets) -> None:
+    cache = RunCache()
+    records = [cache.resume(tickets, "full", k) for k in range(1, 4)]
+
+    assert [record.crashed.crashed for record in records] == [True, True, True]
+    assert records[0].crashed.states == ()  # nothing saved before batch 1 was handed over: a fresh start
+    assert records[0].resumed.loaded_states == ()
+    assert records[1].resumed.loaded_states == (records[1].crashed.states[-1].state,)
+    assert cache.resume(tickets, "full", 2).resumed is records[1].resumed
+
+
+def test_a_run_that_did_not_complete_gives_no_crash_points(tickets) -> None:
+    full = RunCache().run(tickets, RunSpec("full"))
+    stopped = dataclasses.replace(full, stop="ReplayStop", stop_message="stopped")
+
+    assert run.crash_prefix(full, 1) is not None
+    assert run.crash_prefix(stopped, 1) is None
+    assert run.crash_prefix(full, len(full.batches) + 1) is None
+
+
+def test_a_chain_step_whose_plain_run_was_made_feeds_its_batches_to_the_pipeline_with_the_same_table(tickets) -> None:
+    steps = (RunSpec("full"), RunSpec("resync"))
+    real = RunCache().chain(tickets, steps)
+    cache = RunCache()
+    plain = [cache.run(tickets, step) for step in steps]
+    shared = cache.chain(tickets, steps)
+
+    for made, fed, run_record in zip(real.steps, shared.steps, plain, strict=True):
+        assert fed.spec == made.spec and fed.spec.pipeline
+        assert fed.wire == run_record.wire  # the source did not run again
+        assert fed.error is None and made.error is None
+        assert fed.table is not None and made.table is not None
+        assert sorted(map(repr, fed.table.rows)) == sorted(map(repr, made.table.rows))
