@@ -19,6 +19,8 @@ from harness.scaffold.styles import DEFAULT_STYLE, STYLES
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+# The templates are laid out as `ruff format` writes them for names up to this long.
+MAX_NAME_LENGTH = 24
 # Destination (relative to the repository root) -> template (relative to TEMPLATES); `{name}` is the source name.
 FILES = {
     "sources/{name}/__init__.py": "sources/__init__.py.tmpl",
@@ -45,6 +47,8 @@ def check_name(name: str, root: Path, registered: list[str]) -> None:
     """Refuse a name that is not a lowercase identifier, is already a source type, or whose folders exist."""
     if not NAME_PATTERN.fullmatch(name) or keyword.iskeyword(name):
         raise ScaffoldError(f"{name!r} is not a source name: use a lowercase Python identifier such as acme_desk")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ScaffoldError(f"{name!r} is longer than {MAX_NAME_LENGTH} characters: choose a shorter source name")
     folded = {known.replace("_", "").lower(): known for known in registered}
     if name.replace("_", "") in folded:
         raise ScaffoldError(f"{name!r} is already registered (as {folded[name.replace('_', '')]!r})")
@@ -73,13 +77,47 @@ def render(name: str, vendor_url: str | None = None, pagination: str = DEFAULT_S
         "paginator_class": style.paginator_class,
         "paginator": style.paginator,
         "data_selector": style.data_selector,
-        "page_size_param": "" if style.paginator_sends_limit else f'"{style.limit_param}": endpoint.page_size(page_size)',
+        "page_size_param": ""
+        if style.paginator_sends_limit
+        else f'"{style.limit_param}": endpoint.page_size(page_size)',
         "probe_params": f'"{style.limit_param}": 1',
+        # isort's order: the class, then the functions by name (the source function sorts by the source's name).
+        "transport_names": "".join(
+            f"    {item},\n"
+            for item in [f"{class_prefix(name)}ResumeConfig", *sorted([f"{name}_source", "error_detail", "probe"])]
+        ),
     }
     return {
-        destination.format(name=name): Template((TEMPLATES / template).read_text()).substitute(values)
+        destination.format(name=name): sort_source_imports(
+            Template((TEMPLATES / template).read_text()).substitute(values)
+        )
         for destination, template in FILES.items()
     }
+
+
+def sort_source_imports(text: str) -> str:
+    """Each run of `from sources.` imports in module order: the new package sorts before or after `common` by name."""
+    lines = text.splitlines(keepends=True)
+    output: list[str] = []
+    run: list[list[str]] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("from sources."):
+            statement = [line]
+            while statement[-1].rstrip().endswith("(") or (len(statement) > 1 and statement[-1] != ")\n"):
+                index += 1
+                statement.append(lines[index])
+            run.append(statement)
+        else:
+            output.extend(
+                part for statement in sorted(run, key=lambda lines: lines[0].split()[1]) for part in statement
+            )
+            run = []
+            output.append(line)
+        index += 1
+    output.extend(part for statement in sorted(run, key=lambda lines: lines[0].split()[1]) for part in statement)
+    return "".join(output)
 
 
 def register(text: str, name: str) -> str:

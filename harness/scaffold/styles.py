@@ -38,7 +38,7 @@ STYLES: dict[str, Style] = {
     ),
     "offset": Style(
         "OffsetPaginator",
-        'OffsetPaginator(\n        limit=page_size, offset_param="offset", limit_param="limit", total_path="total"\n    )',
+        'OffsetPaginator(limit=page_size, offset_param="offset", limit_param="limit", total_path="total")',
         '"data"',
         "limit",
         'style = "offset"\noffset_param = "offset"\nlimit_param = "limit"\nitems = "data"\ntotal = "total"',
