@@ -51,7 +51,8 @@ def check_name(name: str, root: Path, registered: list[str]) -> None:
         raise ScaffoldError(f"{name!r} is longer than {MAX_NAME_LENGTH} characters: choose a shorter source name")
     folded = {known.replace("_", "").lower(): known for known in registered}
     if name.replace("_", "") in folded:
-        raise ScaffoldError(f"{name!r} is already registered (as {folded[name.replace('_', '')]!r})")
+        known = folded[name.replace("_", "")]
+        raise ScaffoldError(f"{name!r} is already registered" + (f" (as {known!r})" if known != name else ""))
     for folder in (root / "sources" / name, root / "fixtures" / name):
         if folder.exists():
             raise ScaffoldError(f"{folder.relative_to(root)} already exists: nothing was written")
