@@ -19,6 +19,7 @@ from harness.scaffold.styles import DEFAULT_STYLE, STYLES
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+URL_PATTERN = re.compile(r"https?://[^\s\"'\\$]+")
 # The templates are laid out as `ruff format` writes them for names up to this long.
 MAX_NAME_LENGTH = 24
 # Destination (relative to the repository root) -> template (relative to TEMPLATES); `{name}` is the source name.
@@ -62,6 +63,8 @@ def render(name: str, vendor_url: str | None = None, pagination: str = DEFAULT_S
     """The skeleton's files, by path relative to the repository root."""
     if pagination not in STYLES:
         raise ScaffoldError(f"--pagination {pagination!r} is not a style; known: {', '.join(STYLES)}")
+    if vendor_url is not None and not URL_PATTERN.fullmatch(vendor_url):
+        raise ScaffoldError(f"--vendor-url {vendor_url!r} is not an http(s) address")
     style = STYLES[pagination]
     flat = name.replace("_", "")
     base_url = f"https://api.{flat}.example"
@@ -100,24 +103,26 @@ def sort_source_imports(text: str) -> str:
     """Each run of `from sources.` imports in module order: the new package sorts before or after `common` by name."""
     lines = text.splitlines(keepends=True)
     output: list[str] = []
-    run: list[list[str]] = []
+    run: list[list[str]] = []  # the statements of the current run, each one line or a parenthesised block
+
+    def flush() -> None:
+        output.extend(line for statement in sorted(run, key=lambda lines: lines[0].split()[1]) for line in statement)
+        run.clear()
+
     index = 0
     while index < len(lines):
-        line = lines[index]
-        if line.startswith("from sources."):
-            statement = [line]
-            while statement[-1].rstrip().endswith("(") or (len(statement) > 1 and statement[-1] != ")\n"):
-                index += 1
-                statement.append(lines[index])
+        if lines[index].startswith("from sources."):
+            statement = [lines[index]]
+            if statement[0].rstrip().endswith("("):
+                while statement[-1] != ")\n":
+                    index += 1
+                    statement.append(lines[index])
             run.append(statement)
         else:
-            output.extend(
-                part for statement in sorted(run, key=lambda lines: lines[0].split()[1]) for part in statement
-            )
-            run = []
-            output.append(line)
+            flush()
+            output.append(lines[index])
         index += 1
-    output.extend(part for statement in sorted(run, key=lambda lines: lines[0].split()[1]) for part in statement)
+    flush()
     return "".join(output)
 
 
