@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from harness.gate.command import add_gate_arguments, add_merge_arguments
 from harness.inventory.command import add_arguments as add_inventory_arguments
+from harness.scaffold.command import add_arguments as add_new_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_merge_arguments(merge)
     inventory = commands.add_parser("inventory", help="write SOURCES.md from the registry and the code")
     add_inventory_arguments(inventory)
+    new = commands.add_parser("new", help="write a connector skeleton that passes the registry check")
+    add_new_arguments(new)
     for name, help_text in DELEGATED.items():
         commands.add_parser(name, help=help_text, add_help=False)
     return parser
@@ -74,4 +77,8 @@ def main(argv: Sequence[str]) -> int:
         from harness.inventory.command import run as run_inventory
 
         return run_inventory(args)
+    if args.command == "new":
+        from harness.scaffold.command import run as run_new
+
+        return run_new(args)
     raise AssertionError(f"unhandled command {args.command}")

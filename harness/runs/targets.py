@@ -69,6 +69,9 @@ class SourceUnderTest:
     config: Any
     schemas: dict[str, SourceSchema]
     fixtures_root: Path
+    # HAR files the manifest names but nothing recorded yet (a fresh `python -m harness new` skeleton): only the
+    # checks that need no recording run, and the `fixtures` case says to record.
+    unrecorded: tuple[Path, ...] = ()
 
     def fresh_source(self) -> BaseSource:
         """A new instance: nothing a previous run left on the instance can leak into the next one."""
@@ -139,7 +142,10 @@ def load_source(source_type: str, fixtures_root: Path) -> SourceUnderTest:
             f"no fixtures for {source_type!r} in {directory}: {record_hint(source_type, fixtures_root)}"
         )
     try:
-        manifest = load_manifest(directory)
+        manifest = load_manifest(directory, recorded=False)
+        unrecorded = tuple(manifest.unrecorded)
+        if unrecorded and len(unrecorded) < len(manifest.hars):
+            manifest = load_manifest(directory)  # partly recorded: the strict error names the missing file
     except ManifestError as exc:  # the fixtures are there: the error names the file and the key, no recording hint
         raise FixtureProblem(str(exc)) from None
     if manifest.source_type != source_type:
@@ -153,7 +159,7 @@ def load_source(source_type: str, fixtures_root: Path) -> SourceUnderTest:
     except (SourceError, ValueError, TypeError) as exc:
         raise FixtureProblem(f"{manifest.path}: cannot build {source_type!r} from [config]: {exc}") from None
     _check_watermark_types(manifest, schemas)
-    return SourceUnderTest(source_type, source, manifest, config, schemas, fixtures_root)
+    return SourceUnderTest(source_type, source, manifest, config, schemas, fixtures_root, unrecorded)
 
 
 def _check_watermark_types(manifest: Manifest, schemas: dict[str, SourceSchema]) -> None:

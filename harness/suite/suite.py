@@ -6,6 +6,7 @@ Shared by the pytest plugin (`harness/suite/plugin.py`) and the programmatic API
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import time
 import traceback
 from collections.abc import Iterable
@@ -57,6 +58,28 @@ class Verdict:
         return self.status == "passed"
 
 
+def unrecorded(sut: SourceUnderTest) -> str:
+    """The next steps of a source whose manifest names HAR files that were never recorded."""
+    directory = sut.manifest.directory
+    package = Path(inspect.getfile(type(sut.source))).parent
+    missing = sut.unrecorded
+    more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+    return (
+        f"nothing recorded yet ({_shown(missing[0])}{more} missing): next, replace the TODOs of {_shown(package)} "
+        f"(the endpoints in settings.py, the paginator and rows in {sut.source_type}.py), write the vendor simulator "
+        f"in {_shown(directory / 'simulator.py')}, record with `python -m harness record {sut.source_type}`, then "
+        f"check the TODO pagination and watermark tables of {_shown(sut.manifest.path)} against the vendor's "
+        "documentation"
+    )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 class Suite:
     def __init__(self, fixtures_root: Path | None = None, cache: RunCache | None = None) -> None:
         self.fixtures_root = Path(fixtures_root or FIXTURES_ROOT)
@@ -103,6 +126,11 @@ class Suite:
             sut = self.source(source_type)
         except FixtureProblem as problem:
             return [Case(source_type, None, FIXTURES_CHECK, problem=str(problem))]
+        if sut.unrecorded:  # a new skeleton: what needs no recording, then what to do next
+            return [
+                Case(source_type, None, "registry"),
+                Case(source_type, None, FIXTURES_CHECK, problem=unrecorded(sut)),
+            ]
         found = [Case(source_type, None, check_id) for check_id in SOURCE_CHECKS]
         for endpoint in sut.endpoints:
             target = self.target(source_type, endpoint)
