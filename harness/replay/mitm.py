@@ -25,8 +25,8 @@ from harness.replay import base
 from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, Unmatched, WireRequest
 from harness.replay.faults import Fault
 from harness.replay.inprocess import find_origin
-from harness.replay.mitm_protocol import ID_HEADER, STOP_HEADER, TIMEOUT_HEADER, encode_timeout
 from harness.replay.mitm_process import MitmProcess, shared_process
+from harness.replay.mitm_protocol import ID_HEADER, STOP_HEADER, TIMEOUT_HEADER, encode_timeout
 from harness.replay.mitm_transport import Send, through_proxy
 
 _request_ids = itertools.count(1)
@@ -53,6 +53,8 @@ class MitmReplay(ReplayBackend):
         self._faults: list[Fault] = []
         self._origins: dict[str, str | None] = {}
         self._report: dict[str, Any] = {}
+        self._wire: list[WireRequest] = []
+        self._ids: list[str] = []
         self._dirty = False
         self._stop: ReplayStop | None = None
         self._stack: ExitStack | None = None
@@ -80,8 +82,7 @@ class MitmReplay(ReplayBackend):
             self._stack.close()
             self._stack = None
         if self._process is not None:
-            self._report = self._process.command("idle")
-            self._dirty = False
+            self._absorb(self._process.command("idle", since=len(self._wire)))
             self._process = None
 
     # -- the client half of a request --------------------------------------------------------------------------
@@ -108,9 +109,20 @@ class MitmReplay(ReplayBackend):
 
     def _current(self) -> dict[str, Any]:
         if self._dirty and self._process is not None:
-            self._report = self._process.command("report")
-            self._dirty = False
+            self._absorb(self._process.command("report", since=len(self._wire)))
         return self._report
+
+    def _absorb(self, report: dict[str, Any]) -> None:
+        """Add the addon's new wire entries (with this side's origins) to the log; keep the rest as reported."""
+        self._dirty = False
+        if not report:
+            return
+        ids = report["request_ids"]
+        self._ids.extend(ids)
+        self._wire.extend(
+            self._with_origin(wire, request_id) for wire, request_id in zip(report["wire"], ids, strict=True)
+        )
+        self._report = report
 
     def _with_origin(self, wire: WireRequest, request_id: str) -> WireRequest:
         return dataclasses.replace(wire, origin=self._origins.get(request_id))
@@ -118,19 +130,14 @@ class MitmReplay(ReplayBackend):
     # -- logs ----------------------------------------------------------------------------------------------------
     @property
     def wire_log(self) -> tuple[WireRequest, ...]:
-        report = self._current()
-        ids = report.get("request_ids", ())
-        return tuple(
-            self._with_origin(wire, ids[wire.index] if wire.index < len(ids) else "")
-            for wire in report.get("wire", ())
-        )
+        self._current()
+        return tuple(self._wire)
 
     @property
     def unmatched(self) -> tuple[Unmatched, ...]:
         report = self._current()
-        ids = report.get("request_ids", ())
         return tuple(
-            dataclasses.replace(miss, request=self._with_origin(miss.request, ids[miss.request.index]))
+            dataclasses.replace(miss, request=self._with_origin(miss.request, self._ids[miss.request.index]))
             for miss in report.get("unmatched", ())
         )
 
@@ -145,8 +152,7 @@ class MitmReplay(ReplayBackend):
     @property
     def hangs(self) -> tuple[WireRequest, ...]:
         report = self._current()
-        ids = report.get("request_ids", ())
-        return tuple(self._with_origin(wire, ids[wire.index]) for wire in report.get("hangs", ()))
+        return tuple(self._with_origin(wire, self._ids[wire.index]) for wire in report.get("hangs", ()))
 
     @property
     def stop_reason(self) -> ReplayStop | None:

@@ -28,10 +28,19 @@ from mitmproxy import ctx, http
 
 from harness.replay.base import ReplayMode, ReplayStop
 from harness.replay.inprocess import InProcessReplay
-from harness.replay.mitm_protocol import FRAME, ID_HEADER, MARKER_HEADERS, STOP_HEADER, TIMEOUT_HEADER, decode_timeout, frame
+from harness.replay.mitm_protocol import (
+    FRAME,
+    ID_HEADER,
+    MARKER_HEADERS,
+    STOP_HEADER,
+    TIMEOUT_HEADER,
+    decode_timeout,
+    frame,
+)
 
 # Added by the client's connection to the proxy, not by the source: left out of the wire log.
 TRANSPORT_HEADERS = frozenset({"host", "proxy-connection"})
+
 
 def stop_response(kind: str, message: str) -> http.Response:
     body = json.dumps({"stop": kind, "message": message}).encode()
@@ -72,10 +81,12 @@ class _Pool(InProcessReplay):
                 self.request_ids.append(request.headers.get(ID_HEADER, ""))
         return http.Response.make(status, body.encode() if isinstance(body, str) else body, headers)
 
-    def report(self) -> dict[str, Any]:
+    def report(self, since: int = 0) -> dict[str, Any]:
+        """The wire log from entry `since` on, and everything else in full."""
         return {
-            "wire": tuple(self._log),
-            "request_ids": tuple(self.request_ids),
+            "since": since,
+            "wire": tuple(self._log[since:]),
+            "request_ids": tuple(self.request_ids[since:]),
             "unmatched": tuple(self._unmatched),
             "hangs": tuple(self._hangs),
             "consumed": tuple(self._consumed),
@@ -153,11 +164,11 @@ class ConformanceAddon:
         self.pool = _Pool(ReplayMode(mode), secrets, hars, faults)
         return self.pool.entry_count
 
-    def command_report(self) -> dict[str, Any]:
-        return self.pool.report() if self.pool is not None else {}
+    def command_report(self, since: int = 0) -> dict[str, Any]:
+        return self.pool.report(since) if self.pool is not None else {}
 
-    def command_idle(self) -> dict[str, Any]:
-        report = self.command_report()
+    def command_idle(self, since: int = 0) -> dict[str, Any]:
+        report = self.command_report(since)
         self.mode, self.pool, self.upstream = "idle", None, None
         return report
 

@@ -53,11 +53,13 @@ def _die_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in the
         os._exit(1)
 
 
-def _last_error_line(log: str) -> str:
+def _first_error_line(log: str) -> str:
+    """mitmdump's own reason: the first line that reports an error (its tracebacks follow it)."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if "rror" in line or "failed" in line:
-            return line
+    for line in lines:
+        lowered = line.lower()
+        if ("error" in lowered or "failed" in lowered) and "error logged during startup" not in lowered:
+            return line.split("] ", 1)[-1] if line.startswith("[") else line
     return lines[-1] if lines else "no output"
 
 
@@ -117,15 +119,7 @@ class MitmProcess:
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), environment.get("PYTHONPATH")]))
         parent = os.getpid()
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                start_new_session=True,  # a terminal's Ctrl-C reaches the harness, which stops the child itself
-                preexec_fn=lambda: _die_with_parent(parent),
-            )
+            self.process = self._popen(command, log, environment, parent)
         atexit.register(self.stop)
         try:
             self._wait_ready(timeout)
@@ -134,14 +128,31 @@ class MitmProcess:
             raise
         return self
 
+    def _popen(self, command: list[str], log: Any, environment: dict[str, str], parent: int) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                start_new_session=True,  # a terminal's Ctrl-C reaches the harness, which stops the child itself
+                preexec_fn=lambda: _die_with_parent(parent),
+            )
+        except OSError as exc:
+            raise MitmdumpError(f"mitmdump could not be started ({command[0]}): {exc.strerror or exc}") from None
+
     def _wait_ready(self, timeout: float) -> None:
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while not self.ready_path.is_file():
             if self.process.poll() is not None:
-                raise MitmdumpError(f"mitmdump exited at start-up: {_last_error_line(self._log())}")
+                reason = _first_error_line(self._log())
+                if not self.ca_path.is_file():
+                    raise MitmdumpError(f"mitmdump wrote no CA certificate in {self.confdir}: {reason}")
+                raise MitmdumpError(f"mitmdump exited at start-up: {reason}")
             if time.monotonic() > deadline:
-                raise MitmdumpError(f"mitmdump did not start within {timeout:g}s: {_last_error_line(self._log())}")
+                raise MitmdumpError(f"mitmdump did not start within {timeout:g}s: {_first_error_line(self._log())}")
             time.sleep(0.02)
         ready = json.loads(self.ready_path.read_text())
         if ready.get("error"):
@@ -177,7 +188,7 @@ class MitmProcess:
     def command(self, name: str, **arguments: Any) -> Any:
         """Call `name` on the addon and return its answer; the addon's own errors come back as MitmdumpError."""
         if not self.running:
-            raise MitmdumpError(f"mitmdump is not running (log: {_last_error_line(self._log())})")
+            raise MitmdumpError(f"mitmdump is not running (log: {_first_error_line(self._log())})")
         if self._control is None:
             control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             control.connect(str(self.control_path))
