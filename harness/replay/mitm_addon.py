@@ -32,6 +32,7 @@ from harness.replay.mitm_protocol import (
     FRAME,
     ID_HEADER,
     MARKER_HEADERS,
+    ORIGINAL_URL_HEADER,
     STOP_HEADER,
     TIMEOUT_HEADER,
     decode_timeout,
@@ -131,6 +132,7 @@ class ConformanceAddon:
             flow.metadata["conformance_url"] = flow.request.url
             if self.upstream is not None:
                 host = flow.request.host_header or flow.request.host
+                flow.request.headers[ORIGINAL_URL_HEADER] = flow.request.url
                 flow.request.scheme = "http"
                 flow.request.host, flow.request.port = self.upstream
                 flow.request.host_header = host

@@ -14,7 +14,9 @@ from typing import Any
 ID_HEADER = "x-conformance-request"
 TIMEOUT_HEADER = "x-conformance-timeout"
 STOP_HEADER = "x-conformance-stop"
-MARKER_HEADERS = frozenset({ID_HEADER, TIMEOUT_HEADER})
+# Forward mode to a served simulator: the URL the client asked for, for the simulator to answer.
+ORIGINAL_URL_HEADER = "x-conformance-original-url"
+MARKER_HEADERS = frozenset({ID_HEADER, TIMEOUT_HEADER, ORIGINAL_URL_HEADER})
 FRAME = struct.Struct("!I")
 
 

@@ -33,9 +33,7 @@ def verdicts(backend: str, fixtures_root: Path | None, cases: Iterable[Case] | N
     try:
         suite = Suite(fixtures_root, RunCache())
         chosen = list(cases) if cases is not None else suite.cases(CONNECTORS)
-        return {
-            case.id: (verdict.status, verdict.message) for case in chosen for verdict in [suite.execute(case)]
-        }
+        return {case.id: (verdict.status, verdict.message) for case in chosen for verdict in [suite.execute(case)]}
     finally:
         select_backend(DEFAULT_BACKEND)
 
@@ -62,7 +60,9 @@ def test_the_known_bad_corpus_gets_the_same_verdicts_through_mitmdump(acme_root:
 
 
 def _first_difference(expected: dict[str, tuple], actual: dict[str, tuple]) -> str:
-    for case, verdict in expected.items():
-        if actual.get(case) != verdict:
-            return f"{case}:\n  in-process: {verdict}\n  mitm:       {actual.get(case)}"
-    return f"cases differ: {sorted(set(expected) ^ set(actual))}"
+    lines = [
+        f"{case}:\n  in-process: {verdict}\n  mitm:       {actual.get(case)}"
+        for case, verdict in expected.items()
+        if actual.get(case) != verdict
+    ]
+    return "\n".join(lines) or f"cases differ: {sorted(set(expected) ^ set(actual))}"
