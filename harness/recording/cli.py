@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def record_from_simulator(source_type: str, fixtures_root: Path, transport: Transport) -> list[Recorder]:
     """Run `fixtures/<source>/simulator.py`'s `record_all` into a staging copy; swap it in when all went well."""
-    module = load_simulator_module(source_type)
+    module = load_simulator_module(source_type, fixtures_root)
     recorders: list[Recorder] = []
 
     def recorder_class(*args: Any, **kwargs: Any) -> Recorder:

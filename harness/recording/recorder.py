@@ -210,8 +210,8 @@ def batch_rows(item: Any) -> list[dict[str, Any]]:
     return list(to_pylist()) if to_pylist is not None else []
 
 
-def load_simulator_module(source_type: str) -> Any:
-    path = FIXTURES_ROOT / source_type / "simulator.py"
+def load_simulator_module(source_type: str, fixtures_root: Path = FIXTURES_ROOT) -> Any:
+    path = fixtures_root / source_type / "simulator.py"
     if not path.is_file():
         raise RecordingError(f"{path}: no simulator to record {source_type!r} from")
     spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
