@@ -4,7 +4,7 @@
     GITHUB_PERSONAL_ACCESS_TOKEN=... python -m harness record github --live --resync   # later: resync
 
 Credentials come only from environment variables named after the config's PASSWORD fields,
-`<SOURCE>_<FIELD>` in upper case; every other config value comes from the existing manifest's `[config]` or
+`<SOURCE>_<FIELD>` in upper case (`STRIPE_SECRET_KEY` for stripe's `stripe_secret_key`); every other config value comes from the existing manifest's `[config]` or
 `--config KEY=VALUE` (a PASSWORD field there is refused). The manifest keeps a placeholder for each secret, which
 the replay scrubs exactly as the recorder scrubbed the real one.
 
@@ -34,7 +34,9 @@ LIVE_COMMENT = "recorded from the live {source} API through mitmdump (python -m 
 
 
 def credential_variable(source_type: str, field: str) -> str:
-    return f"{source_type}_{field}".upper().replace("-", "_")
+    """`GITHUB_PERSONAL_ACCESS_TOKEN`; a field already named after its source is not prefixed twice."""
+    name = field if field.lower().startswith(f"{source_type.lower()}_") else f"{source_type}_{field}"
+    return name.upper().replace("-", "_")
 
 
 def placeholder(source_type: str, field: str) -> str:

@@ -58,6 +58,7 @@ class MitmReplay(ReplayBackend):
         self._dirty = False
         self._stop: ReplayStop | None = None
         self._stack: ExitStack | None = None
+        self._adapters: list[HTTPAdapter] = []
 
     # -- setup -------------------------------------------------------------------------------------------------
     def load(self, hars: Sequence[Har]) -> None:
@@ -81,6 +82,9 @@ class MitmReplay(ReplayBackend):
         if self._stack is not None:
             self._stack.close()
             self._stack = None
+        for adapter in self._adapters:  # no connection to the proxy outlives its run (nor reaches the next one)
+            adapter.close()
+        self._adapters.clear()
         if self._process is not None:
             self._absorb(self._process.command("idle", since=len(self._wire)))
             self._process = None
@@ -89,6 +93,8 @@ class MitmReplay(ReplayBackend):
     def _send(
         self, adapter: HTTPAdapter, request: requests.PreparedRequest, kwargs: dict[str, Any], send: Send
     ) -> requests.Response:
+        if not any(known is adapter for known in self._adapters):
+            self._adapters.append(adapter)
         request_id = str(next(_request_ids))
         self._origins[request_id] = find_origin(self.origin_dirs)
         marked = request.copy()

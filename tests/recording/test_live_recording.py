@@ -173,3 +173,10 @@ def test_credentials_come_only_from_the_environment(planted: None, tmp_path: Pat
         "client_secret": ENVIRONMENT["PLANTED_CLIENT_SECRET"],
     }
     assert API_TOKEN not in json.dumps(config.manifest)
+
+
+def test_credential_variables_are_named_after_the_password_fields() -> None:
+    from harness.recording.live import credential_variable
+
+    assert credential_variable("github", "personal_access_token") == "GITHUB_PERSONAL_ACCESS_TOKEN"
+    assert credential_variable("stripe", "stripe_secret_key") == "STRIPE_SECRET_KEY"
