@@ -204,6 +204,26 @@ class MitmProcess:
         return answer
 
 
+def _infrastructure() -> contextlib.AbstractContextManager[object]:
+    """Harness work inside a run (starting the child): the egress guard's `infrastructure()` where it has one."""
+    from harness.replay import egress
+
+    return getattr(egress, "infrastructure", contextlib.nullcontext)()
+
+
+def _allow_in_runs(process: MitmProcess) -> None:
+    """The one place the harness's mitmdump is let through the egress guard during runs: its port on loopback
+    and its control socket (a guard without an allow-list passes both anyway)."""
+    from harness.replay import egress
+
+    allow_endpoint = getattr(egress, "allow_endpoint", None)
+    allow_unix_socket = getattr(egress, "allow_unix_socket", None)
+    if allow_endpoint is not None and process.listen_port is not None:
+        allow_endpoint(LISTEN_HOST, process.listen_port)
+    if allow_unix_socket is not None:
+        allow_unix_socket(str(process.control_path))
+
+
 _shared: MitmProcess | None = None
 
 
@@ -213,7 +233,9 @@ def shared_process() -> MitmProcess:
     if _shared is None or not _shared.running:
         if _shared is not None:
             _shared.stop()
-        _shared = MitmProcess().start()
+        with _infrastructure():
+            _shared = MitmProcess().start()
+        _allow_in_runs(_shared)
     return _shared
 
 
