@@ -4,9 +4,10 @@
     GITHUB_PERSONAL_ACCESS_TOKEN=... python -m harness record github --live --resync   # later: resync
 
 Credentials come only from environment variables named after the config's PASSWORD fields,
-`<SOURCE>_<FIELD>` in upper case (`STRIPE_SECRET_KEY` for stripe's `stripe_secret_key`); every other config value comes from the existing manifest's `[config]` or
-`--config KEY=VALUE` (a PASSWORD field there is refused). The manifest keeps a placeholder for each secret, which
-the replay scrubs exactly as the recorder scrubbed the real one.
+`<SOURCE>_<FIELD>` in upper case (`STRIPE_SECRET_KEY` for stripe's `stripe_secret_key`); every other config
+value comes from the existing manifest's `[config]` or `--config KEY=VALUE` (a PASSWORD field there is refused).
+The manifest keeps a placeholder for each secret, which the replay scrubs exactly as the recorder scrubbed the
+real one.
 
 Per endpoint: `full`; for an incremental endpoint also `incremental` (the watermark is the median value of the
 incremental field in the recorded rows) and `future` (a day after its maximum). `--resync` records `resync` with

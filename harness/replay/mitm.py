@@ -26,7 +26,7 @@ from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, Unmatched
 from harness.replay.faults import Fault
 from harness.replay.inprocess import find_origin
 from harness.replay.mitm_process import MitmProcess, shared_process
-from harness.replay.mitm_protocol import ID_HEADER, STOP_HEADER, TIMEOUT_HEADER, encode_timeout
+from harness.replay.mitm_protocol import ID_HEADER, LOGGED_HEADER, STOP_HEADER, TIMEOUT_HEADER, encode_timeout
 from harness.replay.mitm_transport import Send, through_proxy
 
 _request_ids = itertools.count(1)
@@ -56,6 +56,7 @@ class MitmReplay(ReplayBackend):
         self._wire: list[WireRequest] = []
         self._ids: list[str] = []
         self._dirty = False
+        self._logged = 0
         self._stop: ReplayStop | None = None
         self._stack: ExitStack | None = None
         self._adapters: list[HTTPAdapter] = []
@@ -102,6 +103,9 @@ class MitmReplay(ReplayBackend):
         marked.headers[TIMEOUT_HEADER] = encode_timeout(kwargs.get("timeout"))
         self._dirty = True
         response = send(marked, **kwargs)
+        logged = response.headers.pop(LOGGED_HEADER, None)
+        if logged is not None:
+            self._logged = max(self._logged, int(logged))
         kind = response.headers.get(STOP_HEADER)
         if kind is None:
             return response
@@ -134,6 +138,11 @@ class MitmReplay(ReplayBackend):
         return dataclasses.replace(wire, origin=self._origins.get(request_id))
 
     # -- logs ----------------------------------------------------------------------------------------------------
+    @property
+    def request_count(self) -> int:
+        """Known from the proxy's last answer: no round trip to the addon while the run goes on."""
+        return max(self._logged, len(self._wire))
+
     @property
     def wire_log(self) -> tuple[WireRequest, ...]:
         self._current()

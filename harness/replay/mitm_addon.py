@@ -31,6 +31,7 @@ from harness.replay.inprocess import InProcessReplay
 from harness.replay.mitm_protocol import (
     FRAME,
     ID_HEADER,
+    LOGGED_HEADER,
     MARKER_HEADERS,
     ORIGINAL_URL_HEADER,
     STOP_HEADER,
@@ -58,6 +59,11 @@ class _Pool(InProcessReplay):
         self.request_ids: list[str] = []
 
     def serve(self, flow: http.HTTPFlow) -> http.Response:
+        response = self._serve(flow)
+        response.headers[LOGGED_HEADER] = str(len(self._log))
+        return response
+
+    def _serve(self, flow: http.HTTPFlow) -> http.Response:
         request = flow.request
         prepared = requests.PreparedRequest()
         prepared.method = request.method

@@ -14,6 +14,8 @@ from typing import Any
 ID_HEADER = "x-conformance-request"
 TIMEOUT_HEADER = "x-conformance-timeout"
 STOP_HEADER = "x-conformance-stop"
+# On every replayed response: how many requests the addon has logged for the run (taken off before the source).
+LOGGED_HEADER = "x-conformance-logged"
 # Forward mode to a served simulator: the URL the client asked for, for the simulator to answer.
 ORIGINAL_URL_HEADER = "x-conformance-original-url"
 MARKER_HEADERS = frozenset({ID_HEADER, TIMEOUT_HEADER, ORIGINAL_URL_HEADER})
