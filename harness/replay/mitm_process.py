@@ -233,9 +233,14 @@ def shared_process() -> MitmProcess:
     if _shared is None or not _shared.running:
         if _shared is not None:
             _shared.stop()
+            _shared = None
         with _infrastructure():
-            _shared = MitmProcess().start()
-        _allow_in_runs(_shared)
+            try:
+                process = MitmProcess()
+            except OSError as exc:
+                raise MitmdumpError(f"no working folder for mitmdump: {exc}") from None
+            _shared = process.start()
+        _allow_in_runs(process)
     return _shared
 
 
