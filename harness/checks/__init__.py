@@ -10,6 +10,7 @@ from types import ModuleType
 
 from harness.checks import (
     credentials,
+    credentials_placement,
     faults_auth,
     faults_rate_limit,
     faults_stall,
@@ -18,7 +19,9 @@ from harness.checks import (
     incremental_future,
     incremental_honours_field,
     incremental_server_filter,
+    incremental_watermark_encoding,
     pagination_complete,
+    pagination_follows_vendor,
     partition_stable,
     progress_safe_point,
     registry,
@@ -35,7 +38,9 @@ from harness.runs.targets import EndpointUnderTest
 _MODULES: tuple[ModuleType, ...] = (
     registry,
     credentials,
+    credentials_placement,
     pagination_complete,
+    pagination_follows_vendor,
     rows_primary_key,
     rows_shape,
     sort_honest,
@@ -46,6 +51,7 @@ _MODULES: tuple[ModuleType, ...] = (
     incremental_honours_field,
     incremental_future,
     incremental_desc_earliest,
+    incremental_watermark_encoding,
     partition_stable,
     transport_tracked,
     faults_rate_limit,

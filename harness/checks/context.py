@@ -8,14 +8,21 @@ saying so (`allow_error=`, `allow_unconsumed=`).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any, NoReturn
 
-from harness.checks.failure import CheckFailure
+from harness.checks import attribution
+from harness.checks.failure import CheckBlocked, CheckFailure, CheckInconclusive
+from harness.replay.base import Unmatched, WireRequest
 from harness.runs.engine import RunCache
 from harness.runs.records import ChainRecord, ResumeRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest, SourceUnderTest
+from sources.common.typings import SourceInputs
 
 MAX_LISTED = 5
+EGRESS_EXPECTED = (
+    "nothing to leave the run: no connection or name lookup beyond loopback, no child process, no thread left running"
+)
 
 
 def listing(items: list[str], limit: int = MAX_LISTED) -> str:
@@ -43,6 +50,11 @@ class CheckContext:
         raise CheckFailure(
             self.source_type, self.target.name if self.target else None, self.check_id, expected, evidence, fix
         )
+
+    def inconclusive(self, missing: str, fix: str) -> NoReturn:
+        """The fixtures did not exercise the property (`missing` says what they lack): neither passed nor failed."""
+        endpoint = self.target.name if self.target else None
+        raise CheckInconclusive(self.source_type, endpoint, self.check_id, missing, fix)
 
     # -- runs --------------------------------------------------------------------------------------------------
     def run(
@@ -73,11 +85,11 @@ class CheckContext:
     def require_clean(self, record: RunRecord, *, allow_error: bool = False, allow_unconsumed: bool = False) -> None:
         what = f"{record.endpoint} ({record.spec.describe()})"
         if record.egress:
-            attempt = record.egress[0]
             self.fail(
-                "no connection to any host but the replay (loopback)",
-                f"{what}: the source opened {attempt.describe()}",
-                "send every request through make_tracked_session (or inject it into the vendor SDK)",
+                EGRESS_EXPECTED,
+                f"{what}: {'; '.join(list(dict.fromkeys(a.describe() for a in record.egress))[:MAX_LISTED])}",
+                "send every request through make_tracked_session (or inject it into the vendor SDK); start no "
+                "process; join every thread before the sync ends",
             )
         if record.unmatched:
             self._fail_unmatched(record, what)
@@ -103,38 +115,69 @@ class CheckContext:
             )
         if record.unconsumed and not allow_unconsumed and record.completed:
             missed = [f"{entry.request.method} {entry.request.url}" for entry in record.unconsumed]
-            self.fail(
+            self.fail_as(
+                attribution.PAGINATION,
+                "stopped before the last recorded page",
                 "every recorded request to be made again (replay is strict)",
                 f"{what}: {len(missed)} recorded request(s) never requested: {listing(missed, 3)}",
-                "fetch every page until the API says there are no more; if the fixture is stale, re-record it "
-                f"(python -m harness record {self.source_type})",
+                "fetch every page until the API says there are no more (has_more false, no next link, short page)",
             )
+
+    def fail_as(self, owner: str | None, cause: str, expected: str, evidence: str, fix: str) -> NoReturn:
+        """Fail here if this check owns the property the evidence breaks (or nobody does); otherwise report that
+        this check is blocked by `owner`, which fails with the same evidence (one root cause, one failure)."""
+        if owner is None or owner == self.check_id:
+            self.fail(expected, evidence, fix)
+        endpoint = self.target.name if self.target else None
+        failure = CheckFailure(self.source_type, endpoint, self.check_id, expected, evidence, fix)
+        raise CheckBlocked(self.source_type, endpoint, self.check_id, owner, cause, failure)
 
     def _fail_unmatched(self, record: RunRecord, what: str) -> NoReturn:
         miss = record.unmatched[0]
+        scenario = self.target.scenario(record.spec.scenario) if self.target else None
+        self.fail_unmatched(miss, what, scenario.har if scenario else None, record.wire, record.inputs)
+
+    def fail_unmatched(
+        self,
+        miss: Unmatched,
+        what: str,
+        har_path: Path | None,
+        wire: tuple[WireRequest, ...],
+        inputs: SourceInputs | None,
+    ) -> NoReturn:
+        """A request the recording does not have, attributed to the property it breaks (`attribution`)."""
         request = miss.request
         origin = f" (sent from {request.origin})" if request.origin else ""
-        closest = "; ".join(miss.closest) or "none"
+        sent = f"request #{request.index + 1} {request.key.describe()}{origin}"
         if miss.already_served:
-            self.fail(
+            self.fail_as(
+                attribution.PAGINATION,
+                "a page fetched twice",
                 "each recorded page to be fetched once",
-                f"{what}: request #{request.index + 1} {request.key.describe()}{origin} fetches a page already "
-                "served: the same URL twice means the paginator does not advance",
+                f"{what}: {sent} fetches a page already served: the same URL twice means the paginator does not "
+                "advance",
                 "advance the cursor / next link from each response before the next request",
             )
         if miss.after_last_page:
-            self.fail(
+            self.fail_as(
+                attribution.PAGINATION,
+                "a request after the last page",
                 "the sync to stop after the last page",
-                f"{what}: after all {record.recorded_entries} recorded responses were served the source asked for "
-                f"{request.key.describe()}{origin}",
+                f"{what}: after all {sum(1 for served in wire if served.matched)} recorded responses were served "
+                f"the source asked for {request.key.describe()}{origin}",
                 "stop when the API says there are no more pages (has_more false, no next link, short page)",
             )
-        self.fail(
-            "only requests the fixture recorded (strict replay)",
-            f"{what}: {request.key.describe()}{origin} matches no recorded request; closest recorded: {closest}",
-            "if this request is intended, re-record the fixtures "
-            f"(python -m harness record {self.source_type}); otherwise send what the recording sent",
-        )
+        divergence = attribution.attribute(miss, har_path, wire, inputs)
+        expected, fix = _expected_and_fix(divergence)
+        closest = divergence.closest.describe() if divergence.closest else "none"
+        if divergence.parameter is None:
+            evidence = f"{what}: {sent} matches no recorded request; closest recorded: {closest}"
+        else:
+            evidence = (
+                f"{what}: {sent} sends {divergence.parameter}={_shown(divergence.sent)} where the closest recorded "
+                f"request sends {_shown(divergence.recorded)} ({closest})"
+            )
+        self.fail_as(divergence.owner, divergence.cause(), expected, evidence, fix)
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def primary_keys(self, record: RunRecord) -> tuple[str, ...]:
@@ -150,3 +193,46 @@ class CheckContext:
     def schema_incremental_fields(self) -> list[Any]:
         schema = self.endpoint.schema
         return list(schema.incremental_fields) if schema else []
+
+
+def _shown(value: str | None) -> str:
+    return "nothing" if value is None else repr(value)
+
+
+def _expected_and_fix(divergence: attribution.Divergence) -> tuple[str, str]:
+    """What the request should have been; never 're-record': the connector diverged from its recording."""
+    name, recorded = divergence.parameter, divergence.recorded
+    should = f"send {name}={recorded!r} as the recording did" if recorded is not None else f"do not send {name}"
+    closest = divergence.closest.describe() if divergence.closest else None
+    if divergence.owner == attribution.CREDENTIALS:
+        return (
+            "credentials only where the vendor takes them (the recorded requests carry none in the URL or body)",
+            f"{should}; put the credential in the header the recording used (make_tracked_session(headers=...)), "
+            "never in session.params or a URL query",
+        )
+    if divergence.owner == attribution.WATERMARK:
+        return (
+            "the watermark sent in the encoding the vendor's API takes (as recorded)",
+            f"{should}: encode inputs.db_incremental_field_last_value the way the vendor documents it",
+        )
+    if divergence.owner == attribution.EARLIEST:
+        return (
+            "the earliest value sent in the encoding the vendor's API takes (as recorded)",
+            f"{should}: encode inputs.db_incremental_field_earliest_value the way the vendor documents it",
+        )
+    if divergence.owner == attribution.SORT:
+        return (
+            "the sort order the recording asked the API for",
+            f"{should}: ask the API explicitly for the order sort_mode declares",
+        )
+    if divergence.owner == attribution.PAGINATION:
+        return (
+            "each page requested with the page parameter the previous response handed out (as recorded)",
+            f"{should}: take the next page from the previous response (next link, cursor, offset + count)",
+        )
+    if name is not None:
+        return "only requests the fixture recorded (strict replay)", f"{should}; the recorded request: {closest}"
+    return (
+        "only requests the fixture recorded (strict replay)",
+        f"send what the recording sent: {closest}" if closest else "send only requests the recording has",
+    )

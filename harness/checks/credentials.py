@@ -32,18 +32,11 @@ def _clean(ctx: CheckContext, record: CredentialsRecord, situation: str) -> None
     if record.egress:
         ctx.fail(
             "credential probes only through the tracked transport",
-            f"{situation}: the source opened {record.egress[0].describe()}",
+            f"{situation}: {record.egress[0].describe()}",
             "send the probe through make_tracked_session",
         )
     if record.unmatched:
-        miss = record.unmatched[0]
-        ctx.fail(
-            "every credential probe to be in the credentials HAR",
-            f"{situation}: {miss.request.key.describe()} was not recorded; "
-            f"closest: {'; '.join(miss.closest) or 'none'}",
-            "record every probe: recorder.record_credentials(simulator, [every schema name]) in "
-            f"fixtures/{ctx.source_type}/simulator.py, then python -m harness record {ctx.source_type}",
-        )
+        ctx.fail_unmatched(record.unmatched[0], situation, ctx.sut.manifest.credentials_har, record.wire, None)
 
 
 def check(ctx: CheckContext) -> None:
@@ -70,7 +63,7 @@ def check(ctx: CheckContext) -> None:
         ctx.fail(
             "validate_credentials to make the recorded probes",
             f"recorded but never requested: {listing(missed, 3)}",
-            "probe the same endpoints as when recorded, or re-record the credentials HAR",
+            "make the probes the recording has (the same endpoints, one per schema_name)",
         )
 
     schema = sorted(sut.schemas)[0] if sut.schemas else None

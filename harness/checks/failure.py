@@ -33,3 +33,52 @@ class CheckFailure(AssertionError):
 
     def __repr__(self) -> str:
         return self.message
+
+
+class CheckInconclusive(Exception):
+    """Raised by a check whose fixtures did not exercise its property: nothing was proven either way.
+
+    Not an AssertionError: it is neither a pass nor a failure of the property, and the suite reports it apart.
+    """
+
+    def __init__(self, source: str, endpoint: str | None, check: str, missing: str, fix: str) -> None:
+        self.source = source
+        self.endpoint = endpoint
+        self.check = check
+        self.missing = missing
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = f"{self.source}/{self.endpoint or '-'} [{self.check}]"
+        return f"{where}: inconclusive: {self.missing}.\n  fix: {self.fix}"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CheckBlocked(Exception):
+    """A run of this check stopped on a replay mismatch that breaks another check's property (`owner`).
+
+    `failure` is the full verdict, phrased for the owner; the suite reports it once, under the owner, and this
+    check as `blocked by <owner>` — unless the owner does not fail (not collected, bypassed, passed), in which
+    case this check fails with the full text so that the root cause is never hidden.
+    """
+
+    def __init__(self, source: str, endpoint: str | None, check: str, owner: str, cause: str, failure: CheckFailure):
+        self.source = source
+        self.endpoint = endpoint
+        self.check = check
+        self.owner = owner
+        self.cause = cause
+        self.failure = failure
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        where = f"{self.source}/{self.endpoint or '-'} [{self.check}]"
+        return f"{where}: blocked by {self.owner} ({self.cause})"
+
+    def __str__(self) -> str:
+        return self.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks._common import field_type, need_scenario
+from harness.checks._watermark import declared_encoding
 from harness.checks.context import CheckContext
 from harness.runs.records import RunSpec
 from harness.runs.targets import EndpointUnderTest
@@ -29,8 +30,9 @@ def applies(target: EndpointUnderTest) -> bool:
 def check(ctx: CheckContext) -> None:
     scenario = need_scenario(ctx, "earliest", "last_value and earliest_value set: scrolling older rows")
     kind = field_type(ctx, scenario.incremental_field)
-    earliest = scenario.earliest_value
+    spec = declared_encoding(ctx)
     record = ctx.runs.run(ctx.endpoint, RunSpec("earliest"))
+    earliest = record.inputs.db_incremental_field_earliest_value
     if record.egress:
         ctx.require_clean(record)
     if earliest is None:
@@ -39,7 +41,7 @@ def check(ctx: CheckContext) -> None:
             f"[endpoints.{ctx.endpoint.name}.scenarios.earliest] has no earliest_value",
             "record the scenario with both last_value and earliest_value and write both into the manifest",
         )
-    if not any(carries_value(request, earliest, kind) for request in record.wire):
+    if not any(carries_value(request, earliest, kind, 0, spec.encodings) for request in record.wire):
         ctx.fail(
             f"a request for rows older than earliest_value {earliest!r}",
             f"none of the {len(record.wire)} requests carries it (first: "
@@ -53,7 +55,7 @@ def check(ctx: CheckContext) -> None:
         ctx.endpoint,
         RunSpec("earliest", overrides=(("db_incremental_field_earliest_value", moved),), probe=True),
     )
-    if probed.stop != "ProbeCaptured" or not carries_value(probed.wire[-1], moved, kind):
+    if probed.stop != "ProbeCaptured" or not carries_value(probed.wire[-1], moved, kind, 0, spec.encodings):
         ctx.fail(
             "a different earliest_value to change the request for older rows",
             f"with earliest_value {moved!r} instead of {earliest!r} the source sent "

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from harness.checks._common import need_scenario
+from harness.checks._watermark import declared_encoding
 from harness.checks.context import CheckContext
 from harness.replay.base import WireRequest
 from harness.runs.records import RunSpec
 from harness.runs.targets import EndpointUnderTest
-from harness.runs.watermark_values import carries_value, shifted
+from harness.runs.watermark_values import WatermarkTypeError, carries_value, shifted, typed_watermark
 
 ID = "incremental.honours_field"
 LEVEL = "endpoint"
@@ -33,18 +35,22 @@ def _watermark_for(ctx: CheckContext, field: str, kind: str, fallback: Any) -> A
     full = ctx.run(RunSpec("full"))
     values = sorted(row[field] for row in full.rows if row.get(field) is not None)
     base = values[len(values) // 2] if values else fallback
+    with contextlib.suppress(WatermarkTypeError):
+        base = typed_watermark(base, kind)  # handed over as the pipeline would: typed by the field's type
     return shifted(base, kind, PROBE_SHIFT_DAYS)
 
 
 def check(ctx: CheckContext) -> None:
-    scenario = need_scenario(ctx, "incremental", "a watermark in the middle of the data")
+    need_scenario(ctx, "incremental", "a watermark in the middle of the data")
     lookback = ctx.endpoint.fixtures.lookback_seconds
+    spec = declared_encoding(ctx)
     captured: dict[str, WireRequest] = {}
     # One watermark per field type: fields of one type get the same value, so only the field can differ.
     watermarks: dict[str, Any] = {}
     for field in ctx.schema_incremental_fields():
         if field.field_type not in watermarks:
-            watermarks[field.field_type] = _watermark_for(ctx, field.field, field.field_type, scenario.last_value)
+            fallback = ctx.run(RunSpec("incremental")).inputs.db_incremental_field_last_value
+            watermarks[field.field_type] = _watermark_for(ctx, field.field, field.field_type, fallback)
         watermark = watermarks[field.field_type]
         overrides = (
             ("incremental_field", field.field),
@@ -61,9 +67,10 @@ def check(ctx: CheckContext) -> None:
                 "filter on inputs.incremental_field with inputs.db_incremental_field_last_value",
             )
         request = record.wire[-1]
-        if not carries_value(request, watermark, field.field_type, lookback):
+        if not carries_value(request, watermark, field.field_type, lookback, spec.encodings):
             ctx.fail(
-                f"the request to filter on the chosen field {field.field!r} with its watermark {watermark!r}",
+                f"the request to filter on the chosen field {field.field!r} with its watermark {watermark!r} "
+                f"(encoded as {spec.describe()})",
                 f"with incremental_field={field.field!r} the source sent {request.key.describe()}",
                 "read inputs.incremental_field (never INCREMENTAL_FIELDS[...][0]) and map the watermark to that "
                 "field's filter parameter",

@@ -37,3 +37,10 @@ def check(ctx: CheckContext) -> None:
             f"the last {trailing} requests (after batch {len(record.batches)}) yielded nothing",
             "yield each page's rows (an empty list for an empty page) as soon as the page is fetched",
         )
+    if len(record.wire) <= MAX_REQUESTS_BETWEEN_YIELDS:
+        ctx.inconclusive(
+            f"the full sync made {len(record.wire)} request(s); a gap of more than {MAX_REQUESTS_BETWEEN_YIELDS} "
+            "requests without a yield cannot occur in so few, so buffering pages would pass unseen",
+            f"record the full scenario over more than {MAX_REQUESTS_BETWEEN_YIELDS} pages (a smaller page size in "
+            "the recording config, or more data in the simulator)",
+        )

@@ -61,7 +61,7 @@ def check(ctx: CheckContext) -> None:
         lost = [show_key(key, keys) for key in expected if key not in have]
         if lost:
             ctx.fail(
-                "every row of the full sync after a crash and a resume (crash model, DESIGN.md)",
+                'every row of the full sync after a crash and a resume (harness/README.md, "The crash model")',
                 _lost_evidence(record, lost),
                 "call save_state(...) after the yield of each batch, never before handing the batch over",
             )
@@ -84,3 +84,11 @@ def check(ctx: CheckContext) -> None:
                     f"crash at batch {k}: {show_key(key, keys)} came back different after the resume",
                     "re-yield the same page content on resume",
                 )
+    if len(full.batches) < 2:
+        ctx.inconclusive(
+            f"the full sync yielded {len(full.batches)} batch(es) from {len(full.wire)} request(s), so no crash "
+            "falls between two batches and resuming from saved state was never exercised",
+            "record the full scenario with more rows than one batch holds (a smaller page size in the recording "
+            "config, or more data in the simulator), or yield each page as it arrives instead of batching "
+            "internally",
+        )

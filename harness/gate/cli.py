@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
+from harness.gate.command import add_gate_arguments, add_merge_arguments
 from harness.inventory.command import add_arguments as add_inventory_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m harness", description="Warehouse source conformance tools.")
     commands = parser.add_subparsers(dest="command", required=True)
-    gate = commands.add_parser("gate", help="lint, rules, conformance and inventory drift, in one pass")
-    gate.add_argument("--source", action="append", default=[], help="check only this source (repeatable)")
-    gate.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for the conformance run")
+    gate = commands.add_parser("gate", help="lint, rules, secret scan, conformance and SOURCES.md drift, in one pass")
+    add_gate_arguments(gate)
+    merge = commands.add_parser("gate-merge", help="combine the outputs of sharded gate runs into one")
+    add_merge_arguments(merge)
     inventory = commands.add_parser("inventory", help="write SOURCES.md from the registry and the code")
     add_inventory_arguments(inventory)
     for name, help_text in DELEGATED.items():
@@ -43,15 +46,30 @@ def run_delegated(command: str, rest: list[str]) -> int:
     return pragmas_main(rest)
 
 
+# Commands that import every connector: one that fails to import is their one-line error, not a traceback.
+NEED_SOURCES = frozenset({"record", "inventory"})
+
+
 def main(argv: Sequence[str]) -> int:
     argv = list(argv)
+    if argv and argv[0] in NEED_SOURCES and "-h" not in argv and "--help" not in argv:
+        from harness.one_line import sources_import_error
+
+        error = sources_import_error()
+        if error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     if argv and argv[0] in DELEGATED:
         return run_delegated(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "gate":
-        from harness.gate.steps import run_gate
+        from harness.gate.command import run_gate
 
-        return run_gate(args.source, args.pytest_args)
+        return run_gate(args)
+    if args.command == "gate-merge":
+        from harness.gate.command import run_merge
+
+        return run_merge(args)
     if args.command == "inventory":
         from harness.inventory.command import run as run_inventory
 

@@ -7,9 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-OUTCOME_ICON = {"pass": "✅", "fail": "❌", "bypass": "⏭"}
-# The harness writes `passed` / `failed` / `bypassed`; the short forms are accepted too.
-_STATUS = {"passed": "pass", "failed": "fail", "bypassed": "bypass", **{key: key for key in OUTCOME_ICON}}
+OUTCOME_ICON = {"pass": "✅", "fail": "❌", "inconclusive": "❔", "blocked": "⛔", "bypass": "⏭"}
+# Outcomes listed one case per line under the matrix, with the title of their list.
+LISTED_TITLES = {"inconclusive": "Inconclusive checks", "bypass": "Bypassed checks", "fail": "Failing checks"}
+# The harness writes `passed` / `failed` / `inconclusive` / `blocked` / `bypassed`; the short forms are accepted too.
+_STATUS = {
+    "passed": "pass",
+    "failed": "fail",
+    "bypassed": "bypass",
+    **{key: key for key in OUTCOME_ICON},
+}
 
 
 class ResultsError(ValueError):
@@ -31,6 +38,7 @@ class Matrix:
     cells: dict[tuple[str, str], str]  # (source, check) -> worst outcome over endpoints
     bypasses: tuple[Outcome, ...]
     failures: tuple[Outcome, ...]
+    inconclusive: tuple[Outcome, ...] = ()
 
 
 def _flatten(nested: dict[str, Any]) -> list[dict[str, Any]]:
@@ -78,7 +86,8 @@ def load_outcomes(path: Path) -> list[Outcome]:
     return outcomes
 
 
-_SEVERITY = {"fail": 2, "bypass": 1, "pass": 0}
+# A cell shows the worst outcome over the source's endpoints.
+_SEVERITY = {"fail": 4, "blocked": 3, "inconclusive": 2, "bypass": 1, "pass": 0}
 
 
 def build_matrix(outcomes: list[Outcome]) -> Matrix:
@@ -94,4 +103,5 @@ def build_matrix(outcomes: list[Outcome]) -> Matrix:
         cells=cells,
         bypasses=tuple(o for o in by_key if o.outcome == "bypass"),
         failures=tuple(o for o in by_key if o.outcome == "fail"),
+        inconclusive=tuple(o for o in by_key if o.outcome == "inconclusive"),
     )

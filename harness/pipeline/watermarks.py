@@ -141,19 +141,42 @@ def _pick(a: Any | None, b: Any | None, choose: Any, field: str, target: SyncTar
         ) from None
 
 
-class WatermarkTracker:
-    """Moves a run's watermark as batches are written; see the module docstring for asc vs desc."""
+def typed_value(value: Any, field_type: str | None) -> Any:
+    """A row's incremental value as the field's declared type, as the pipeline stores the watermark: ISO text of a
+    datetime field becomes an aware datetime, of a date field a date. Other values are kept as they are."""
+    if not isinstance(value, str) or field_type not in ("datetime", "timestamp", "date"):
+        if isinstance(value, dt.datetime) and value.tzinfo is None and field_type in ("datetime", "timestamp"):
+            return value.replace(tzinfo=dt.UTC)
+        return value
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if field_type == "date":
+        return moment.date()
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
-    def __init__(self, start: Watermark, sort_mode: SortMode, target: SyncTarget) -> None:
+
+class WatermarkTracker:
+    """Moves a run's watermark as batches are written; see the module docstring for asc vs desc.
+
+    Values are compared as the field's declared type (`field_type`), so a datetime watermark handed over by the
+    pipeline and ISO text in the rows order together.
+    """
+
+    def __init__(
+        self, start: Watermark, sort_mode: SortMode, target: SyncTarget, field_type: str | None = None
+    ) -> None:
         if sort_mode not in ("asc", "desc"):
             raise PipelineConfigError(f"{target}: sort_mode must be 'asc' or 'desc', got {sort_mode!r}")
         self.field = start.incremental_field
+        self.field_type = field_type
         self.sort_mode = sort_mode
         self.target = target
         self._start = start
-        self._last = start.last_value
-        self._earliest = start.earliest_value
-        self._largest_seen = start.last_value
+        self._last = typed_value(start.last_value, field_type)
+        self._earliest = typed_value(start.earliest_value, field_type)
+        self._largest_seen = self._last
 
     @classmethod
     def from_inputs(cls, inputs: SourceInputs, sort_mode: SortMode, target: SyncTarget) -> WatermarkTracker:
@@ -164,7 +187,7 @@ class WatermarkTracker:
             last_value=inputs.db_incremental_field_last_value,
             earliest_value=inputs.db_incremental_field_earliest_value,
         )
-        return cls(start, sort_mode, target)
+        return cls(start, sort_mode, target, inputs.incremental_field_type)
 
     def bounds(self, batch: pa.Table, batch_index: int) -> BatchBounds:
         """The batch's smallest and largest incremental values (nulls ignored); checked before writing."""
@@ -176,7 +199,8 @@ class WatermarkTracker:
                 f"{self.target}: incremental field {self.field!r} of type {batch.schema.field(self.field).type} "
                 f"in batch {batch_index} has no order: {error}"
             ) from None
-        return BatchBounds(smallest=extremes["min"], largest=extremes["max"])
+        smallest, largest = (typed_value(extremes[end], self.field_type) for end in ("min", "max"))
+        return BatchBounds(smallest=smallest, largest=largest)
 
     def advance(self, bounds: BatchBounds) -> Watermark:
         """Account for a written batch; returns the watermark that may be stored now."""

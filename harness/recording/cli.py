@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.paths import FIXTURES_ROOT
-from harness.recording.recorder import Recorder, load_simulator_module
+from harness.one_line import SourcesImportError, describe, import_sources
+from harness.recording import recorder as recorder_module
+from harness.recording.recorder import Recorder, RecordingError, load_simulator_module
 from harness.recording.staging import staged
 from harness.recording.transports import InProcessSimulator, ThroughMitmdump, Transport
 from harness.replay.mitm_process import MitmProcess
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="with --live: a non-secret config value"
     )
-    parser.add_argument("--fixtures-root", type=Path, default=FIXTURES_ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--fixtures-root", type=Path, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -51,6 +52,7 @@ def record_from_simulator(source_type: str, fixtures_root: Path, transport: Tran
 
     def recorder_class(*args: Any, **kwargs: Any) -> Recorder:
         kwargs.setdefault("out_dir", staging)
+        kwargs.setdefault("shown_dir", fixtures_root / source_type)
         recorder = Recorder(*args, transport=transport, **kwargs)
         recorders.append(recorder)
         return recorder
@@ -73,8 +75,14 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> None:
-    import sources  # noqa: F401  (registers every connector)
+    from sources.common.registry import SourceRegistry
 
+    import_sources()  # registers every connector
+    registered = SourceRegistry.source_types()
+    if args.source not in registered:
+        raise RecordingError(
+            f"{args.source!r} is not a registered source type; registered: {', '.join(registered) or 'none'}"
+        )
     if args.live:
         from harness.recording.live import record_live
 
@@ -102,16 +110,21 @@ def run(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    unchanged = f"{args.fixtures_root / args.source} left as it was"
+    if args.fixtures_root is None:
+        args.fixtures_root = recorder_module.FIXTURES_ROOT
+    folder = args.fixtures_root / args.source
+    # Only a folder that exists is left as it was (an unknown source or a missing simulator has none).
+    unchanged = f"; {folder} left as it was" if folder.is_dir() else ""
     try:
         run(args)
     except KeyboardInterrupt:
-        print(f"error: record {args.source}: interrupted; {unchanged}", file=sys.stderr)
+        print(f"error: record {args.source}: interrupted{unchanged}", file=sys.stderr)
         return 130
     except Exception as exc:  # a vendor, simulator or disk error: one line, never a traceback
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        message = scrub_message(f"{type(exc).__name__}: {text}", _live_secrets(args.source))
-        print(f"error: record {args.source}: {message}; {unchanged}", file=sys.stderr)
+        # The recorder's own errors name the file already; anything else names the line that raised it.
+        text = str(exc) if isinstance(exc, RecordingError | SourcesImportError) else describe(exc)
+        message = scrub_message(" ".join(text.split()) or type(exc).__name__, _live_secrets(args.source))
+        print(f"error: {message}{unchanged}", file=sys.stderr)
         return 1
     return 0
 

@@ -174,6 +174,8 @@ def record_live(
                 out_dir=staging,
                 transport=ThroughMitmdump(process, live=simulator is None),
                 manifest_config=config.manifest,
+                shown_dir=out_dir,
+                refuse_credential_urls=False,  # a credential the vendor wants in a URL is scrubbed, not refused
             )
             names = list(endpoints) or [schema.name for schema in source.get_schemas(recorder.config, 1)]
             if not resync:

@@ -6,38 +6,68 @@ with `responses`, or through mitmdump; the live vendor goes through mitmdump too
 (`harness.recording.scrubbing`) and writes what crossed the wire as HAR 1.2, then the manifest entries
 (`harness.recording.manifest_writer`). `harness.recording.cli` makes a whole recording atomic per source.
 
+The recorder refuses to write a fixture of a simulator recording whose URL carries a credential (a live recording
+scrubs it instead), a fixture in which the vendor rejected a request as malformed (400 / 422), a scenario whose
+last response still offers a next page by the endpoint's pagination contract (unless the manifest declares the
+scenario `truncated` with a reason), and a sync that does not end (more than MAX_REQUESTS requests, or
+MAX_IDLE_BATCHES batches without a request).
+
+Each HAR is recorded on a frozen clock (`harness.runs.frozen_time`): time stands still at the moment the
+recording starts, sleeps advance it without waiting, and every entry's `startedDateTime` is the frozen time it
+was sent at. Replay freezes the clock at the first entry's time again, so a request built from "now" matches.
+
     python -m harness record github      # runs fixtures/github/simulator.py: record_all(recorder)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib.util
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
-from harness.fixtures.manifest import Scenario
+from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
+from harness.fixtures.pagination import Call, PaginationContract
+from harness.fixtures.pagination_walk import unfollowed_last_offer
+from harness.one_line import describe
 from harness.paths import FIXTURES_ROOT
 from harness.recording.manifest_writer import ManifestEntries, write_manifest
 from harness.recording.scrubbing import Exchange, Scrubber
-from harness.recording.transports import CaptureError, InProcessSimulator, Transport
+from harness.recording.transports import CaptureError, ConnectorFailed, InProcessSimulator, Transport
+from harness.replay.credential_places import credential_places
+from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
+from sources.common.scrub import scrub_text, scrub_url, secret_header_values
 
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
 # Headers that differ on every response; left out of the manifest's vendor errors.
 VOLATILE = frozenset({"date", "server", "x-github-request-id", "x-request-id", "cf-ray", "etag", "age", "expires"})
 RECORDER_NAME = "warehouse-conformance-recorder"
 RECORDER_VERSION = "1"
+MAX_REQUESTS = 1000
+MAX_IDLE_BATCHES = 1000
+
+
+REJECTED_STATUSES = frozenset({400, 422})
 
 
 class RecordingError(RuntimeError):
     pass
+
+
+class _Runaway(BaseException):
+    """Ends a recording that does not end; a BaseException so that a source's `except Exception` cannot hide it."""
+
+
+class CredentialInUrl(RecordingError):
+    """The connector sent a credential in a URL: the recorder writes no fixture of it."""
 
 
 @dataclasses.dataclass
@@ -60,7 +90,9 @@ class Recorder:
 
     `transport` decides how the connector reaches the vendor (default: the simulator, in-process); every
     exchange is scrubbed (`harness.recording.scrubbing`) before its HAR is written. `write_manifest()` merges
-    what was recorded into the folder's manifest.
+    what was recorded into the folder's manifest. `shown_dir` is where the fixtures land, named in messages
+    (`out_dir` may be a staging copy of it). `refuse_credential_urls=False` (live recordings) scrubs a credential
+    in a URL instead of refusing the recording.
     """
 
     def __init__(
@@ -71,6 +103,10 @@ class Recorder:
         out_dir: Path | None = None,
         transport: Transport | None = None,
         manifest_config: dict[str, Any] | None = None,
+        pagination: Mapping[str, PaginationContract] | None = None,
+        *,
+        shown_dir: Path | None = None,
+        refuse_credential_urls: bool = True,
     ):
         self.source = get_source(source_type)
         self.config_payload = config
@@ -83,24 +119,96 @@ class Recorder:
         # The manifest gets the config the replay runs with: a live recording's placeholders, never its secrets.
         self.manifest = ManifestEntries(source_type, dict(manifest_config or config), comment)
         self.rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.shown_dir = shown_dir or self.out_dir
+        self.refuse_credential_urls = refuse_credential_urls
+        self.requests_sent = 0
+        # The vendor's contracts and the truncated scenarios, from the manifest beside the fixtures unless given.
+        declared, self.truncated = load_pagination(self.out_dir / MANIFEST_NAME)
+        self.pagination = dict(declared if pagination is None else pagination)
 
-    def _capture(self, simulator: Simulator | None, work: Callable[[], Any], har_path: Path) -> Path:
+    def _capture(
+        self,
+        simulator: Simulator | None,
+        work: Callable[[], Any],
+        har_path: Path,
+        verify: Callable[[list[HarEntry]], None] | None = None,
+    ) -> Path:
+        shown = self._shown(har_path)
+        refusals: list[RecordingError] = []
+        self.requests_sent = 0
+
+        def guard(request: requests.PreparedRequest) -> None:
+            """Before each request reaches the vendor: the request cap, then the credential-URL refusal."""
+            if self.requests_sent >= MAX_REQUESTS:
+                last = scrub_url(request.url or "", self.secrets)
+                raise _Runaway(f"{shown}: the sync did not end: {MAX_REQUESTS} requests, the last {last}")
+            self.requests_sent += 1
+            refusal = self.refuse_credential_url(request, har_path) if self.refuse_credential_urls else None
+            if refusal is not None:
+                refusals.append(refusal)
+                raise refusal
+
         try:
-            exchanges = self.transport.capture(simulator, work)
-        except CaptureError as exc:
-            raise RecordingError(f"{self._where(har_path)}: {exc}") from None
+            with frozen_clock(now_to_the_second()):
+                exchanges = self.transport.capture(simulator, work, guard)
+        except _Runaway as exc:
+            raise RecordingError(str(exc)) from None
+        except (CaptureError, ConnectorFailed) as exc:
+            # Raised even when the connector swallowed or wrapped them: a refusal, then a simulator failure,
+            # then a request the vendor rejected, and only then the connector's own error.
+            if refusals:
+                raise refusals[0] from None
+            if isinstance(exc, CaptureError):
+                raise RecordingError(f"{shown}: {scrub_text(str(exc), self.secrets)}") from None
+            self.scrubber.learn(exc.exchanges)
+            self._refuse_rejected([self._entry(exchange) for exchange in exc.exchanges], shown)
+            if isinstance(exc.error, RecordingError):
+                raise exc.error from None
+            failure = scrub_text(describe(exc.error), self.secrets)
+            raise RecordingError(f"{shown}: the connector failed while recording: {failure}") from None
+        if refusals:
+            raise refusals[0]
         if not exchanges:
-            raise RecordingError(f"{har_path}: the run made no request")
+            raise RecordingError(f"{shown}: the run made no request")
         self.scrubber.learn(exchanges)
         entries = [self._entry(exchange) for exchange in exchanges]
+        self._refuse_rejected(entries, shown)
+        if verify is not None:
+            verify(entries)
         write_har(har_path, entries, self.creator)
         return har_path
 
-    def _where(self, har_path: Path) -> str:
+    def _shown(self, har_path: Path) -> Path:
+        """`har_path` where it will land (a staging copy's path is named as the fixtures folder's)."""
         try:
-            return str(har_path.relative_to(self.out_dir))
+            return self.shown_dir / har_path.relative_to(self.out_dir)
         except ValueError:
-            return str(har_path)
+            return har_path
+
+    @staticmethod
+    def _refuse_rejected(entries: list[HarEntry], shown: Path) -> None:
+        """A request the vendor rejected as malformed (400 / 422) is a connector bug, never a fixture."""
+        for entry in entries:
+            if entry.response.status in REJECTED_STATUSES:
+                body = " ".join(entry.response.body.split())
+                raise RecordingError(
+                    f"{shown}: the vendor rejected {entry.request.method} {entry.request.url} with "
+                    f"{entry.response.status}: {body[:300]} (fix the request; this scenario was not written)"
+                )
+
+    def refuse_credential_url(self, request: requests.PreparedRequest, har_path: Path) -> RecordingError | None:
+        """A one-line refusal naming the source, endpoint and URL (secret masked) when the URL carries a credential."""
+        secrets = self.secrets | secret_header_values(dict(request.headers))
+        url = request.url or ""
+        places = [place for place in credential_places(url, secrets=secrets) if place.in_url]
+        if not places:
+            return None
+        where = " ".join(har_path.relative_to(self.out_dir).with_suffix("").parts)
+        return CredentialInUrl(
+            f"{self.source.source_type} {where}: refusing to record {request.method} {scrub_url(url, secrets)}: "
+            f"the URL carries a credential ({', '.join(place.describe() for place in places)}); send it in the "
+            "header the vendor documents (e.g. Authorization), never in the URL"
+        )
 
     def _entry(self, exchange: Exchange) -> HarEntry:
         scrub = self.scrubber
@@ -124,7 +232,8 @@ class Recorder:
             body=scrub.body(exchange.response_body) or "",
             mime_type=content_type,
         )
-        return HarEntry(request=har_request, response=har_response)
+        started = har_time(exchange.started or dt.datetime.now(dt.UTC))
+        return HarEntry(request=har_request, response=har_response, started=started)
 
     def record_sync(
         self,
@@ -135,9 +244,14 @@ class Recorder:
         incremental_field: str | None = None,
         last_value: Any = None,
         earliest_value: Any = None,
+        truncated: str | None = None,
     ) -> Path:
-        """Run one full sync of `endpoint` against the vendor; write `<endpoint>/<scenario>.har`."""
+        """Run one full sync of `endpoint` against the vendor; write `<endpoint>/<scenario>.har`.
+
+        `truncated` (or `truncated = "reason"` in the manifest) allows the last response to offer a next page."""
         har_path = self.out_dir / endpoint / f"{scenario}.har"
+        reason = truncated or self.truncated.get((endpoint, scenario))
+        contract = self.pagination.get(endpoint)
         spec = Scenario(scenario, endpoint, har_path, incremental_field, last_value, earliest_value)
         inputs = make_inputs(self.source, self.config, endpoint, spec, job_id=f"record-{endpoint}-{scenario}")
         rows: list[dict[str, Any]] = []
@@ -145,13 +259,31 @@ class Recorder:
         def work() -> None:
             with job_scope(self.source, inputs):
                 response = open_response(self.source, self.config, inputs)
+                idle, requests_seen = 0, -1
                 for item in response.items():
                     rows.extend(batch_rows(item))
+                    idle = idle + 1 if self.requests_sent == requests_seen else 0
+                    requests_seen = self.requests_sent
+                    if idle >= MAX_IDLE_BATCHES:
+                        raise _Runaway(
+                            f"{self._shown(har_path)}: the sync did not end: {idle} batches yielded without a "
+                            f"request after request #{requests_seen}"
+                        )
             manager_factory = getattr(self.source, "get_resumable_source_manager", None)
             if manager_factory is not None:
                 manager_factory(inputs).clear_state()
 
-        path = self._capture(simulator, work, har_path)
+        def verify(entries: list[HarEntry]) -> None:
+            if contract is None or reason is not None:
+                return
+            finding = unfollowed_last_offer(contract, [Call.of_entry(entry) for entry in entries])
+            if finding is not None:
+                raise RecordingError(
+                    f"{self._shown(har_path)}: refusing to write a scenario that ends while the vendor offers more: "
+                    f'{finding.text}. If that is intended, declare it in the manifest: truncated = "<why>"'
+                )
+
+        path = self._capture(simulator, work, har_path, verify)
         self.rows[(endpoint, scenario)] = rows
         self.manifest.add_scenario(
             endpoint,
@@ -210,16 +342,25 @@ def batch_rows(item: Any) -> list[dict[str, Any]]:
     return list(to_pylist()) if to_pylist is not None else []
 
 
-def load_simulator_module(source_type: str, fixtures_root: Path = FIXTURES_ROOT) -> Any:
-    path = fixtures_root / source_type / "simulator.py"
+def load_simulator_module(source_type: str, fixtures_root: Path | None = None) -> Any:
+    path = (fixtures_root or FIXTURES_ROOT) / source_type / "simulator.py"
     if not path.is_file():
-        raise RecordingError(f"{path}: no simulator to record {source_type!r} from")
+        raise RecordingError(
+            f"{path}: no simulator to record {source_type!r} from; write one with "
+            "`record_all(recorder_class)` (see the other sources' simulators)"
+        )
     spec = importlib.util.spec_from_file_location(f"fixtures_{source_type}_simulator", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     # Registered before it runs: dataclasses (and pickling) look the module up in sys.modules by name.
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(spec.name, None)
+        raise RecordingError(f"{path}: the simulator failed to import: {describe(exc)}") from None
+    if not callable(getattr(module, "record_all", None)):
+        raise RecordingError(f"{path}: defines no `record_all(recorder_class)` function")
     return module
 
 

@@ -16,6 +16,7 @@ way (`harness.replay.matching.request_key`), so scrubbed fixtures still match.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -48,6 +49,7 @@ class Exchange:
     reason: str
     response_headers: tuple[tuple[str, str], ...]
     response_body: str
+    started: dt.datetime | None = None  # the (frozen) time it was sent at
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -18,12 +19,15 @@ from typing import Any, Protocol
 import requests
 import responses
 
+from harness.one_line import describe
 from harness.recording.scrubbing import Exchange
 from harness.replay.mitm_process import MitmProcess
 from harness.replay.mitm_protocol import ORIGINAL_URL_HEADER
 from harness.replay.mitm_transport import through_proxy
 
 Simulator = Callable[[requests.PreparedRequest], Any]  # -> SimulatedResponse
+# Called with each request before it reaches the vendor; raises to stop the request (and the recording).
+RequestGuard = Callable[[requests.PreparedRequest], None]
 # Set by the transport, not by the vendor (mitmproxy hands over decoded bodies): never recorded.
 TRANSPORT_RESPONSE_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding", "connection"})
 STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}
@@ -34,8 +38,19 @@ class CaptureError(RuntimeError):
     """The transport could not complete an exchange (a connection error, a simulator that raised)."""
 
 
+class ConnectorFailed(Exception):
+    """The recorded work raised: its error, and the exchanges that crossed the wire until then."""
+
+    def __init__(self, error: Exception, exchanges: list[Exchange]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.exchanges = exchanges
+
+
 class Transport(Protocol):
-    def capture(self, simulator: Simulator | None, work: Callable[[], Any]) -> list[Exchange]: ...
+    def capture(
+        self, simulator: Simulator | None, work: Callable[[], Any], guard: RequestGuard | None = None
+    ) -> list[Exchange]: ...
 
 
 def _body_text(body: Any) -> str | None:
@@ -45,12 +60,22 @@ def _body_text(body: Any) -> str | None:
 
 
 class InProcessSimulator:
-    def capture(self, simulator: Simulator | None, work: Callable[[], Any]) -> list[Exchange]:
+    def capture(
+        self, simulator: Simulator | None, work: Callable[[], Any], guard: RequestGuard | None = None
+    ) -> list[Exchange]:
         assert simulator is not None, "the in-process transport answers from a simulator"
         exchanges: list[Exchange] = []
+        failures: list[str] = []
 
         def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-            simulated = simulator(request)
+            if guard is not None:
+                guard(request)
+            started = dt.datetime.now(dt.UTC)
+            try:
+                simulated = simulator(request)
+            except Exception as exc:
+                failures.append(f"the simulator raised {describe(exc)} answering {request.method} {request.url}")
+                raise CaptureError(failures[-1]) from exc  # reported even if the connector catches or wraps it
             exchanges.append(
                 Exchange(
                     method=request.method or "GET",
@@ -61,6 +86,7 @@ class InProcessSimulator:
                     reason=STATUS_TEXT.get(simulated.status, ""),
                     response_headers=tuple(simulated.headers.items()),
                     response_body=simulated.text(),
+                    started=started,
                 )
             )
             return simulated.status, dict(simulated.headers), simulated.text()
@@ -68,7 +94,14 @@ class InProcessSimulator:
         with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
             for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                 mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
-            work()
+            try:
+                work()
+            except Exception as exc:
+                if failures:
+                    raise CaptureError(failures[0]) from None
+                raise ConnectorFailed(exc, exchanges) from exc
+        if failures:
+            raise CaptureError(failures[0])
         return exchanges
 
 
@@ -137,24 +170,49 @@ class ThroughMitmdump:
         self.process = process
         self.live = live
 
-    def capture(self, simulator: Simulator | None, work: Callable[[], Any]) -> list[Exchange]:
-        if self.live:
-            self.process.command("forward", upstream=None)
-            failures: list[str] = []
-            self._run(work)
-        else:
-            assert simulator is not None, "an offline recording through mitmdump serves a simulator"
-            with SimulatorServer(simulator) as server:
-                self.process.command("forward", upstream=server.address)
-                self._run(work)
-            failures = server.failures
-        flows = self.process.command("take_flows")
-        self.process.command("idle")
+    def capture(
+        self, simulator: Simulator | None, work: Callable[[], Any], guard: RequestGuard | None = None
+    ) -> list[Exchange]:
+        # The frozen time each request was sent at, in send order (mitmdump's own clock is not frozen).
+        stamps: list[dt.datetime] = []
+
+        def intercept(
+            adapter: Any, request: requests.PreparedRequest, kwargs: dict[str, Any], send: Callable[..., Any]
+        ) -> requests.Response:
+            if guard is not None:
+                guard(request)
+            stamps.append(dt.datetime.now(dt.UTC))
+            return send(request, **kwargs)
+
+        failures: list[str] = []
+        flows: list[dict[str, Any]] = []
+        try:
+            try:
+                if self.live:
+                    self.process.command("forward", upstream=None)
+                    self._run(work, intercept)
+                else:
+                    assert simulator is not None, "an offline recording through mitmdump serves a simulator"
+                    with SimulatorServer(simulator) as server:
+                        failures = server.failures
+                        self.process.command("forward", upstream=server.address)
+                        self._run(work, intercept)
+            finally:
+                flows = self.process.command("take_flows")
+                self.process.command("idle")
+        except Exception as exc:
+            if failures:
+                raise CaptureError(f"the simulator failed on {failures[0]}") from None
+            raise ConnectorFailed(exc, self._exchanges(flows, stamps)) from exc
         if failures:
             raise CaptureError(f"the simulator failed on {failures[0]}")
         errors = [flow for flow in flows if "error" in flow]
         if errors:
             raise CaptureError(f"{errors[0]['url']}: {errors[0]['error']}")
+        return self._exchanges(flows, stamps)
+
+    @staticmethod
+    def _exchanges(flows: list[dict[str, Any]], stamps: list[dt.datetime]) -> list[Exchange]:
         return [
             Exchange(
                 method=flow["method"],
@@ -169,10 +227,12 @@ class ThroughMitmdump:
                     if name.lower() not in TRANSPORT_RESPONSE_HEADERS
                 ),
                 response_body=flow["response_body"],
+                started=stamps[index] if index < len(stamps) else None,
             )
-            for flow in flows
+            for index, flow in enumerate(flows)
+            if "error" not in flow
         ]
 
-    def _run(self, work: Callable[[], Any]) -> None:
-        with through_proxy(self.process.proxy_url, self.process.ca_path):
+    def _run(self, work: Callable[[], Any], intercept: Any) -> None:
+        with through_proxy(self.process.proxy_url, self.process.ca_path, intercept):
             work()

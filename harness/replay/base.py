@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.fixtures.har import Har, HarEntry
+from harness.replay.credential_places import CredentialPlace
 from harness.replay.faults import Fault
 from harness.replay.matching import RequestKey
 
@@ -43,6 +44,8 @@ class WireRequest:
     fault: str | None = None
     status: int | None = None
     origin: str | None = None
+    # Where the request as sent (before scrubbing) carried a credential outside its headers.
+    credentials: tuple[CredentialPlace, ...] = ()
 
     @property
     def matched(self) -> bool:

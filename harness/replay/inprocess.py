@@ -24,6 +24,7 @@ from harness.replay.base import (
     WireRequest,
     WouldHang,
 )
+from harness.replay.credential_places import credential_places
 from harness.replay.faults import Fault
 from harness.replay.matching import RequestKey, closeness, request_key
 from sources.common.scrub import REDACTED, is_sensitive_header, scrub_text, secret_header_values
@@ -163,6 +164,7 @@ class InProcessReplay(ReplayBackend):
             timeout=kwargs.get("timeout"),
             key=key,
             origin=find_origin(self.origin_dirs),
+            credentials=credential_places(request.url or "", body, request.headers.get("Content-Type"), secrets),
         )
         if len(self._log) >= self.page_cap:
             self._log.append(wire)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.paths import REPO_ROOT
+from harness.replay.egress import allow_endpoint, allow_unix_socket, infrastructure
 from harness.replay.mitm_protocol import receive_message, send_message
 
 LISTEN_HOST = "127.0.0.1"
@@ -204,24 +205,12 @@ class MitmProcess:
         return answer
 
 
-def _infrastructure() -> contextlib.AbstractContextManager[object]:
-    """Harness work inside a run (starting the child): the egress guard's `infrastructure()` where it has one."""
-    from harness.replay import egress
-
-    return getattr(egress, "infrastructure", contextlib.nullcontext)()
-
-
 def _allow_in_runs(process: MitmProcess) -> None:
     """The one place the harness's mitmdump is let through the egress guard during runs: its port on loopback
-    and its control socket (a guard without an allow-list passes both anyway)."""
-    from harness.replay import egress
-
-    allow_endpoint = getattr(egress, "allow_endpoint", None)
-    allow_unix_socket = getattr(egress, "allow_unix_socket", None)
-    if allow_endpoint is not None and process.listen_port is not None:
+    and its control socket."""
+    if process.listen_port is not None:
         allow_endpoint(LISTEN_HOST, process.listen_port)
-    if allow_unix_socket is not None:
-        allow_unix_socket(str(process.control_path))
+    allow_unix_socket(str(process.control_path))
 
 
 _shared: MitmProcess | None = None
@@ -234,7 +223,7 @@ def shared_process() -> MitmProcess:
         if _shared is not None:
             _shared.stop()
             _shared = None
-        with _infrastructure():
+        with infrastructure():
             try:
                 process = MitmProcess()
             except OSError as exc:

@@ -2,7 +2,9 @@
 
 Checks ask `RunCache` for runs and read the records; they never drive the replay themselves. A run:
 - replays the scenario's HAR in-process (strict, or `probe`: capture the first unrecorded request and stop),
-- sets a `FakeClock` (every SDK sleep is recorded, none waits), the egress guard and the job context,
+- freezes time at the scenario's recording time (`frozen_clock`: every sleep, `time.sleep` included, is recorded
+  and none waits; `datetime.now()` reads the HAR's first `startedDateTime`), sets the egress guard and the job
+  context,
 - opens the source's `SourceResponse` the way a sync job does and consumes `items()` (directly, or through
   the Delta pipeline when `pipeline=True`),
 - stops after batch `crash_at` when asked: batch `crash_at` was received but the code after the source's
@@ -39,6 +41,8 @@ from harness.replay.base import ReplayBackend, ReplayMode, ReplayStop, RunawayRu
 from harness.replay.egress import egress_guard
 from harness.replay.faults import Fault
 from harness.replay.inprocess import relative_path
+from harness.runs.frozen_time import frozen_clock, recording_time
+from harness.runs.log_capture import capture_stdlib_logs
 from harness.runs.records import (
     BatchRecord,
     ChainRecord,
@@ -54,7 +58,6 @@ from harness.runs.records import (
 from harness.runs.sync_driver import job_scope, make_inputs, open_response
 from harness.runs.targets import EndpointUnderTest, ResponseProfile, SourceUnderTest
 from sources.common import events
-from sources.common.clock import FakeClock, use_clock
 from sources.common.http import RequestRecord
 from sources.common.rest_source import PageCapHit
 from sources.common.resumable import StateLoaded, StateSaved
@@ -192,7 +195,8 @@ def execute(
         secrets=sut.secrets,
         origin_dirs=sut.origin_dirs,
     )
-    backend.load([read_har(scenario.har)])
+    har = read_har(scenario.har)
+    backend.load([har])
     backend.inject(spec.faults)
     run_dir = work_root() / f"run-{next(_job_counter)}"
     webhook_dir = run_dir / "webhooks"
@@ -209,7 +213,6 @@ def execute(
     if spec.webhook_rows:
         _write_webhook_rows(webhook_dir, inputs, spec.webhook_rows)
     observer = _Observer(backend)
-    clock = FakeClock(start=time.time())  # sources clamp to 'now'; fixtures were recorded on the real clock
     profile: ResponseProfile | None = None
     error: ErrorRecord | None = None
     stop: ReplayStop | None = None
@@ -219,10 +222,11 @@ def execute(
     with (
         watchdog(RUN_WALL_TIME_LIMIT_SECONDS),
         structlog.testing.capture_logs() as logs,
+        capture_stdlib_logs() as stdlib_logs,
         egress_guard(sut.origin_dirs) as egress,
-        use_clock(clock),
+        backend,  # started on real time: a backend may wait for a child process
+        frozen_clock(recording_time(har)) as clock,
         events.observing(observer),
-        backend,
         job_scope(source, inputs),
     ):
         try:
@@ -231,7 +235,9 @@ def execute(
             if spec.pipeline:
                 piped = dataclasses.replace(response, items=lambda: observer.capture(response.items()))
                 result = pipeline.run(piped, inputs, table_dir or run_dir / "table", source_name=sut.source_type)
-                rows = pipeline.read_table(result.table_path).to_pylist() if result.batches else []
+                # A sync that yields no batch leaves the table as the previous sync of a chain left it.
+                written = result.batches or (Path(result.table_path) / "_delta_log").is_dir()
+                rows = pipeline.read_table(result.table_path).to_pylist() if written else []
                 table = TableSnapshot(result.table_path, tuple(rows), result.partition_column)
             else:
                 iterator = iter(response.items())
@@ -276,7 +282,7 @@ def execute(
         sleeps=tuple(clock.sleeps),
         egress=tuple(egress),
         page_caps=tuple(observer.page_caps),
-        logs=tuple(logs),
+        logs=(*logs, *stdlib_logs),
         table=table,
         crashed=crashed,
         duration=time.perf_counter() - started,
@@ -295,8 +301,8 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
         with (
             structlog.testing.capture_logs(),
             egress_guard(sut.origin_dirs),
-            use_clock(FakeClock(start=time.time())),
             backend,
+            frozen_clock(recording_time(read_har(scenario.har))),
             job_scope(sut.source, inputs),
         ):
             return ResponseProfile.of(open_response(sut.source, sut.config, inputs))
@@ -305,7 +311,7 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
 
 
 def execute_resume(target: EndpointUnderTest, scenario: str, crash_at: int) -> ResumeRecord:
-    """The crash model at checkpoint `crash_at` (see DESIGN.md and harness/README.md)."""
+    """The crash model at checkpoint `crash_at` (harness/README.md, "The crash model")."""
     job_id = f"conformance-resume-{next(_job_counter)}"
     crashed = execute(target, RunSpec(scenario=scenario, crash_at=crash_at), job_id=job_id, keep_state=True)
     resumed = execute(target, RunSpec(scenario=scenario), job_id=job_id, allow_unconsumed_entries=True)
@@ -362,12 +368,17 @@ def execute_credentials(
     sut: SourceUnderTest, har_path: Path, schema_names: tuple[str | None, ...], faults: tuple[Fault, ...] = ()
 ) -> CredentialsRecord:
     backend = make_backend(secrets=sut.secrets, origin_dirs=sut.origin_dirs)
-    backend.load([read_har(har_path)])
+    har = read_har(har_path)
+    backend.load([har])
     backend.inject(faults)
-    clock = FakeClock(start=time.time())
     calls = []
     source = sut.fresh_source()
-    with structlog.testing.capture_logs(), egress_guard(sut.origin_dirs) as egress, use_clock(clock), backend:
+    with (
+        structlog.testing.capture_logs(),
+        egress_guard(sut.origin_dirs) as egress,
+        backend,
+        frozen_clock(recording_time(har)) as clock,
+    ):
         for schema_name in schema_names:
             result = error = stop = None
             try:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.fixtures.manifest import Scenario
+from harness.fixtures.manifest import ManifestError, Scenario
+from harness.runs.watermark_values import WatermarkTypeError, typed_watermark
 from sources.common.base import BaseSource, ResumableSource, SimpleSource
 from sources.common.http import job_context
 from sources.common.registry import SourceRegistry
@@ -28,6 +29,19 @@ def incremental_field_type(source: BaseSource, config: Any, schema_name: str, fi
     return None
 
 
+def typed_scenario_value(scenario: Scenario, key: str, field_type: Any, where: str = "") -> Any:
+    """`scenario.<key>` (last_value / earliest_value) typed as the pipeline hands it over for `field_type`."""
+    value = getattr(scenario, key)
+    try:
+        return typed_watermark(value, field_type)
+    except WatermarkTypeError as exc:
+        place = where or str(scenario.har)
+        raise ManifestError(
+            f"{place} [endpoints.{scenario.endpoint}]: scenarios.{scenario.name}.{key} = {value!r} {exc} "
+            f"(incremental field {scenario.incremental_field!r} is declared {field_type})"
+        ) from None
+
+
 def make_inputs(
     source: BaseSource,
     config: Any,
@@ -40,6 +54,7 @@ def make_inputs(
     **overrides: Any,
 ) -> SourceInputs:
     field = scenario.incremental_field if scenario else None
+    field_type = incremental_field_type(source, config, schema_name, field)
     values: dict[str, Any] = {
         "schema_name": schema_name,
         "team_id": team_id,
@@ -48,9 +63,14 @@ def make_inputs(
         "source_id": f"{source.source_type}-source",
         "should_use_incremental_field": field is not None,
         "incremental_field": field,
-        "incremental_field_type": incremental_field_type(source, config, schema_name, field),
-        "db_incremental_field_last_value": scenario.last_value if scenario else None,
-        "db_incremental_field_earliest_value": scenario.earliest_value if scenario else None,
+        "incremental_field_type": field_type,
+        # As production does: the pipeline hands the stored watermark over typed by the field's declared type.
+        "db_incremental_field_last_value": (
+            typed_scenario_value(scenario, "last_value", field_type) if scenario else None
+        ),
+        "db_incremental_field_earliest_value": (
+            typed_scenario_value(scenario, "earliest_value", field_type) if scenario else None
+        ),
         "webhook_dir": webhook_dir,
     }
     values.update(overrides)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.fixtures.manifest import MANIFEST_NAME, EndpointFixtures, Manifest, ManifestError, Scenario, load_manifest
-from harness.runs.sync_driver import get_source
+from harness.runs.sync_driver import get_source, typed_scenario_value
 from sources.common.base import BaseSource, ResumableSource, SourceSchema, WebhookSource
 from sources.common.errors import SourceError
 from sources.common.scrub import is_sensitive_name
@@ -140,8 +140,8 @@ def load_source(source_type: str, fixtures_root: Path) -> SourceUnderTest:
         )
     try:
         manifest = load_manifest(directory)
-    except ManifestError as exc:
-        raise FixtureProblem(f"{exc}; {record_hint(source_type, fixtures_root)}") from None
+    except ManifestError as exc:  # the fixtures are there: the error names the file and the key, no recording hint
+        raise FixtureProblem(str(exc)) from None
     if manifest.source_type != source_type:
         raise FixtureProblem(
             f"{manifest.path}: `source = {manifest.source_type!r}` but the directory is for {source_type!r}"
@@ -152,4 +152,20 @@ def load_source(source_type: str, fixtures_root: Path) -> SourceUnderTest:
         schemas = {schema.name: schema for schema in source.get_schemas(config, 1)}
     except (SourceError, ValueError, TypeError) as exc:
         raise FixtureProblem(f"{manifest.path}: cannot build {source_type!r} from [config]: {exc}") from None
+    _check_watermark_types(manifest, schemas)
     return SourceUnderTest(source_type, source, manifest, config, schemas, fixtures_root)
+
+
+def _check_watermark_types(manifest: Manifest, schemas: dict[str, SourceSchema]) -> None:
+    """Every last_value / earliest_value fits its incremental field's declared type (one line naming the key)."""
+    for endpoint in manifest.endpoints.values():
+        schema = schemas.get(endpoint.name)
+        fields = {field.field: field.field_type for field in schema.incremental_fields} if schema else {}
+        for scenario in endpoint.scenarios.values():
+            for key in ("last_value", "earliest_value"):
+                if getattr(scenario, key) is None or scenario.incremental_field not in fields:
+                    continue
+                try:
+                    typed_scenario_value(scenario, key, fields[scenario.incremental_field], str(manifest.path))
+                except ManifestError as exc:
+                    raise FixtureProblem(str(exc)) from None

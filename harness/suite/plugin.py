@@ -1,30 +1,35 @@
 """The pytest plugin behind `pytest harness`: one test per (source, endpoint, check) of every registered source.
 
 Options: `--source NAME` (repeatable) selects sources, `--results PATH` writes the machine-readable results
-(default out/conformance-results.json), `--fixtures-root DIR` reads fixtures from elsewhere. `-k` works on the
-ids (`github/issues/resume.every_checkpoint`, `github/-/registry`).
+(default out/conformance-results.json, merged: see `results.py`), `--fixtures-root DIR` reads fixtures from
+elsewhere. `-k` works on the ids (`github/issues/resume.every_checkpoint`, `github/-/registry`).
+
+Under pytest-xdist (`-n 2`) one worker runs all of a source's cases (`parallel.py`). Each verdict travels to the
+controller on its test report; the controller alone writes the results file and prints the summary.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from harness import one_line
 from harness.paths import REPO_ROOT
 from harness.replay import BACKENDS, DEFAULT_BACKEND, select_backend
-from harness.suite.suite import Case, Suite, Verdict
+from harness.suite.results import Written, verdict_from_json, verdict_to_json, write_results
+from harness.suite.suite import NO_ENDPOINT, STATUSES, Case, Suite, Verdict
 from sources.common.registry import SourceRegistry
 
 DEFAULT_RESULTS = REPO_ROOT / "out" / "conformance-results.json"
 CASE_ARGUMENT = "conformance_case"
 _SUITE_KEY = pytest.StashKey[Suite]()
 _VERDICTS_KEY = pytest.StashKey[dict[str, Verdict]]()
+_WRITTEN_KEY = pytest.StashKey[Written]()
+_CASE_VERDICT_KEY = pytest.StashKey[Verdict]()
+REPORT_ATTRIBUTE = "conformance_verdict"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,15 +50,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def import_sources() -> None:
     """`import sources` registers every connector; a connector that does not import is a one-line usage error."""
     try:
-        importlib.import_module("sources")
-    except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = next((f"{frame.filename}:{frame.lineno}" for frame in reversed(frames)), "sources/__init__.py")
-        raise pytest.UsageError(f"importing the sources failed at {where}: {type(exc).__name__}: {exc}") from None
+        one_line.import_sources()
+    except one_line.SourcesImportError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
     import_sources()
+    config.stash[_VERDICTS_KEY] = {}
+    config.pluginmanager.register(VerdictCollector(config), "conformance-verdicts")
+    if config.pluginmanager.hasplugin("xdist"):
+        from harness.suite.parallel import ParallelPlugin
+
+        config.pluginmanager.register(ParallelPlugin(), "conformance-parallel")
     select_backend(config.getoption("--replay", DEFAULT_BACKEND))
     unknown = sorted(set(config.getoption("--source", None) or ()) - set(SourceRegistry.source_types()))
     if unknown:
@@ -63,7 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """`--replay mitm`: start the session's one mitmdump now, so a failure is one line before any case runs."""
-    if session.config.getoption("--replay", DEFAULT_BACKEND) != "mitm":
+    if session.config.getoption("--replay", DEFAULT_BACKEND) != "mitm" or _is_xdist_controller(session.config):
         return
     from harness.replay.mitm_process import MitmdumpError, shared_process
 
@@ -83,7 +92,6 @@ def _suite(config: pytest.Config) -> Suite:
     if _SUITE_KEY not in config.stash:
         root = config.getoption("--fixtures-root")
         config.stash[_SUITE_KEY] = Suite(Path(root) if root else None)
-        config.stash[_VERDICTS_KEY] = {}
     return config.stash[_SUITE_KEY]
 
 
@@ -92,48 +100,76 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     suite = _suite(metafunc.config)
     cases = suite.cases(metafunc.config.getoption("--source") or None)
-    metafunc.parametrize(CASE_ARGUMENT, cases, ids=[case.id for case in cases])
+    params = [pytest.param(case, id=case.id, marks=pytest.mark.xdist_group(case.source_type)) for case in cases]
+    metafunc.parametrize(CASE_ARGUMENT, params)
 
 
 @pytest.fixture
 def conformance_verdict(request: pytest.FixtureRequest, conformance_case: Case) -> Verdict:
     """Run the case; the test only turns the verdict into pass / fail / bypass."""
     verdict = _suite(request.config).execute(conformance_case)
-    request.config.stash[_VERDICTS_KEY][conformance_case.id] = verdict
+    request.node.stash[_CASE_VERDICT_KEY] = verdict
     return verdict
+
+
+class VerdictCollector:
+    """Puts each case's verdict on its test report and gathers the verdicts from the reports.
+
+    A report is what pytest-xdist sends from a worker to the controller, so the controller sees every verdict,
+    whichever worker ran the case; without xdist both halves run in the one process.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        if call.when == "call" and _CASE_VERDICT_KEY in item.stash:
+            setattr(report, REPORT_ATTRIBUTE, verdict_to_json(item.stash[_CASE_VERDICT_KEY]))
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTRIBUTE, None)
+        if data is not None:
+            verdict = verdict_from_json(data)
+            self.config.stash[_VERDICTS_KEY][verdict.case.id] = verdict
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     verdicts = config.stash.get(_VERDICTS_KEY, None)
     if not verdicts:
         return
-    counts = Counter(verdict.status for verdict in verdicts.values())
-    terminalreporter.write_sep(
-        "=",
-        f"conformance: {counts['passed']} passed, {counts['failed']} failed, {counts['bypassed']} bypassed",
-    )
+    written = config.stash.get(_WRITTEN_KEY, None)
+    note = f" ({written.note()})" if written and written.note() else ""
+    terminalreporter.write_sep("=", summary_line(verdicts.values()) + note)
+
+
+def summary_line(verdicts: Any) -> str:
+    """`conformance: N passed, M failed, I inconclusive, B blocked, K bypassed` (blocked: by another check's
+    failure, which is counted once under that check)."""
+    counts = Counter(verdict.status for verdict in verdicts)
+    return "conformance: " + ", ".join(f"{counts[status]} {status}" for status in STATUSES)
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """Under `-n N` the controller runs no case (its workers do, each with a mitmdump of its own)."""
+    return not _is_xdist_worker(config) and config.pluginmanager.hasplugin("dsession")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     verdicts = config.stash.get(_VERDICTS_KEY, None)
-    if not verdicts:
+    if not verdicts or _is_xdist_worker(config):
         return
+    suite = _suite(config)
+
+    def cases_of(source_type: str) -> set[tuple[str, str]]:
+        return {(case.endpoint or NO_ENDPOINT, case.check_id) for case in suite.cases_for(source_type)}
+
     path = Path(config.getoption("--results"))
-    write_results(path, verdicts.values())
-
-
-def write_results(path: Path, verdicts: Any) -> None:
-    """source → endpoint → check → {status, message, duration_seconds}, keys sorted."""
-    tree: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
-    for verdict in verdicts:
-        case = verdict.case
-        entry: dict[str, Any] = {"status": verdict.status, "duration_seconds": round(verdict.duration, 4)}
-        if verdict.status == "bypassed":
-            entry["reason"] = verdict.message
-        elif verdict.message:
-            entry["message"] = verdict.message
-        tree.setdefault(case.source_type, {}).setdefault(case.endpoint or "-", {})[case.check_id] = entry
-    document = {"schema": "conformance-results/1", "results": tree}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    config.stash[_WRITTEN_KEY] = write_results(path, verdicts.values(), SourceRegistry.source_types(), cases_of)

@@ -14,17 +14,21 @@ from typing import Literal
 
 from harness.checks import CHECKS, ENDPOINT_CHECKS, SOURCE_CHECKS, applies, get_check
 from harness.checks.context import CheckContext
-from harness.checks.failure import CheckFailure
+from harness.checks.failure import CheckBlocked, CheckFailure, CheckInconclusive
 from harness.fixtures.har import HarError
 from harness.fixtures.manifest import ManifestError
 from harness.paths import FIXTURES_ROOT
 from harness.runs.engine import RunCache, profile
 from harness.runs.targets import EndpointUnderTest, FixtureProblem, SourceUnderTest, load_source
+from sources.common.redis_client import get_redis_client
 from sources.common.registry import SourceRegistry
 
 FIXTURES_CHECK = "fixtures"
 NO_ENDPOINT = "-"
-Status = Literal["passed", "failed", "bypassed"]
+# `inconclusive`: the fixtures did not exercise the property; `blocked`: a run stopped on a mismatch that breaks
+# another check's property (`Verdict.blocked_by`), which reports the root cause once.
+Status = Literal["passed", "failed", "bypassed", "inconclusive", "blocked"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "inconclusive", "blocked", "bypassed")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Verdict:
     status: Status
     message: str | None
     duration: float
+    blocked_by: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -56,8 +61,11 @@ class Suite:
     def __init__(self, fixtures_root: Path | None = None, cache: RunCache | None = None) -> None:
         self.fixtures_root = Path(fixtures_root or FIXTURES_ROOT)
         self.cache = cache or RunCache()
+        get_redis_client()  # an embedded state store starts here, before any run: no run starts a process
         self._sources: dict[str, SourceUnderTest | FixtureProblem] = {}
         self._targets: dict[tuple[str, str], EndpointUnderTest] = {}
+        self._evaluated: dict[tuple[str, str | None, str], Verdict] = {}
+        self._evaluating: set[tuple[str, str | None, str]] = set()
 
     def source(self, source_type: str) -> SourceUnderTest:
         if source_type not in self._sources:
@@ -119,6 +127,18 @@ class Suite:
             return Verdict(case, "failed", f"{case.id}: {case.problem}", time.perf_counter() - started)
         if case.bypass is not None:
             return Verdict(case, "bypassed", case.bypass, 0.0)
+        key = (case.source_type, case.endpoint, case.check_id)
+        if key not in self._evaluated:
+            self._evaluating.add(key)
+            try:
+                self._evaluated[key] = self._evaluate(case)
+            finally:
+                self._evaluating.discard(key)
+        verdict = self._evaluated[key]
+        return dataclasses.replace(verdict, case=case)
+
+    def _evaluate(self, case: Case) -> Verdict:
+        started = time.perf_counter()
         try:
             sut = self.source(case.source_type)
             target = self.target(case.source_type, case.endpoint) if case.endpoint else None
@@ -129,6 +149,10 @@ class Suite:
             get_check(case.check_id).check(ctx)
         except CheckFailure as failure:
             return Verdict(case, "failed", failure.message, time.perf_counter() - started)
+        except CheckInconclusive as inconclusive:
+            return Verdict(case, "inconclusive", inconclusive.message, time.perf_counter() - started)
+        except CheckBlocked as blocked:
+            return self._blocked(case, blocked, started)
         except (HarError, ManifestError) as problem:
             return Verdict(case, "failed", f"{case.id}: {problem}", time.perf_counter() - started)
         except Exception as error:  # a check that cannot evaluate must say so in one line, not as a traceback
@@ -141,3 +165,28 @@ class Suite:
                 time.perf_counter() - started,
             )
         return Verdict(case, "passed", None, time.perf_counter() - started)
+
+    def _blocked(self, case: Case, blocked: CheckBlocked, started: float) -> Verdict:
+        """`blocked by <owner>` only when the owner is collected here, not bypassed, and fails (it reports the root
+        cause); otherwise this check fails with the full text, so the root cause is never hidden."""
+        owner = self._owner_case(case, blocked.owner)
+        if owner is not None and (owner.source_type, owner.endpoint, owner.check_id) not in self._evaluating:
+            verdict = self.execute(owner)
+            if verdict.status in ("failed", "blocked"):
+                root = verdict.blocked_by or owner.check_id
+                message = blocked.message if root == blocked.owner else blocked.message.replace(blocked.owner, root, 1)
+                return Verdict(case, "blocked", message, time.perf_counter() - started, blocked_by=root)
+        return Verdict(case, "failed", blocked.failure.message, time.perf_counter() - started)
+
+    def _owner_case(self, case: Case, owner: str) -> Case | None:
+        if owner not in CHECKS or owner == case.check_id:
+            return None
+        if get_check(owner).LEVEL == "source":
+            return Case(case.source_type, None, owner)
+        # A source-level check blocked by an endpoint-level property: the first endpoint that checks it reports it.
+        endpoints = [case.endpoint] if case.endpoint else self.source(case.source_type).endpoints
+        for endpoint in endpoints:
+            target = self.target(case.source_type, endpoint)
+            if applies(owner, target) and target.bypass_reason(owner) is None:
+                return Case(case.source_type, endpoint, owner)
+        return None

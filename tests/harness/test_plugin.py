@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ def test_cases_are_selected_by_source_and_k_and_verdicts_land_in_the_results_fil
     bad = results["acme_token_not_password"]["-"]["registry"]
     assert bad["status"] == "failed" and "PASSWORD" in bad["message"]
     assert "acme_token_not_password/- [registry]: expected credential fields to be PASSWORD fields." in output
-    assert "conformance: 7 passed, 1 failed, 0 bypassed" in output
+    assert "conformance: 13 passed, 1 failed, 0 inconclusive, 0 blocked, 0 bypassed" in output
     assert "Traceback" not in output
 
 
@@ -61,7 +62,7 @@ def test_a_bypass_is_a_skip_with_its_reason_and_is_counted(
         "duration_seconds": 0.0,
     }
     assert f"bypassed: {reason}" in output
-    assert "conformance: 2 passed, 0 failed, 1 bypassed" in output
+    assert "conformance: 2 passed, 0 failed, 0 inconclusive, 0 blocked, 1 bypassed" in output
 
 
 class UnrecordedAcme(AcmeSource):
@@ -96,12 +97,48 @@ def test_an_unknown_source_is_a_one_line_usage_error(
 
 
 def test_a_connector_that_does_not_import_is_a_one_line_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import one_line
     from harness.suite import plugin
 
     def broken(name: str) -> None:
-        raise SyntaxError("invalid syntax (source.py, line 12)")
+        raise SyntaxError("invalid syntax", (str(REPO_ROOT / "sources/acme/source.py"), 12, 1, "def (", 12, 2))
 
-    monkeypatch.setattr(plugin.importlib, "import_module", broken)
+    monkeypatch.setattr(one_line.importlib, "import_module", broken)
 
-    with pytest.raises(pytest.UsageError, match=r"importing the sources failed at .+test_plugin\.py:\d+: SyntaxError"):
+    with pytest.raises(
+        pytest.UsageError,
+        match=r"^connector module sources\.acme\.source failed to import: SyntaxError: invalid syntax .*"
+        r"\(at sources/acme/source\.py:12\)$",
+    ):
         plugin.import_sources()
+
+
+def test_an_inconclusive_case_fails_the_run_and_is_counted_apart(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, results = run_suite(acme_root, tmp_path, "--source", "acme_batches_internally", "-k", "tickets/progress")
+    output = capsys.readouterr().out
+
+    assert code == 1
+    verdict = results["acme_batches_internally"]["tickets"]["progress.safe_point"]
+    assert verdict["status"] == "inconclusive"
+    assert verdict["message"].startswith("acme_batches_internally/tickets [progress.safe_point]: inconclusive: ")
+    assert "conformance: 0 passed, 0 failed, 1 inconclusive, 0 blocked, 0 bypassed" in output
+
+
+def test_blocked_cases_are_counted_apart_and_name_their_root_cause_in_the_results(
+    acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, results = run_suite(acme_root, tmp_path, "--source", "acme_token_in_query", "-k", "credentials or agents/")
+    output = capsys.readouterr().out
+
+    assert code == 1
+    source = results["acme_token_in_query"]
+    verdicts = {(endpoint, check): verdict for endpoint, checks in source.items() for check, verdict in checks.items()}
+    failed = {case for case, verdict in verdicts.items() if verdict["status"] == "failed"}
+    blocked = {case: verdict for case, verdict in verdicts.items() if verdict["status"] == "blocked"}
+    assert failed == {(endpoint, "credentials.placement") for endpoint in ("agents", "events", "tickets")}
+    assert ("-", "credentials") in blocked and any(endpoint == "agents" for endpoint, _ in blocked)
+    assert {verdict["blocked_by"] for verdict in blocked.values()} == {"credentials.placement"}
+    summary = rf"conformance: \d+ passed, {len(failed)} failed, 0 inconclusive, {len(blocked)} blocked, 0 bypassed"
+    assert re.search(summary, output)

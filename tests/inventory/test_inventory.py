@@ -179,6 +179,26 @@ def test_harness_results_schema_is_read(tmp_path):
     }
 
 
+def test_inconclusive_and_blocked_have_their_own_symbols_and_inconclusive_ones_are_listed(kinds, tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text(
+        '{"schema": "conformance-results/1", "results": {"plain_http": {'
+        '"things": {"resume.every_checkpoint": {"status": "inconclusive", "message": "plain_http/things '
+        '[resume.every_checkpoint]: inconclusive: the full sync yielded 1 batch(es).\\n  fix: record more"},'
+        '"sort.honest": {"status": "blocked", "blocked_by": "incremental.server_filter", "message": "blocked"},'
+        '"pagination.complete": {"status": "passed"}},'
+        '"other": {"resume.every_checkpoint": {"status": "passed"}, "sort.honest": {"status": "passed"}}}}}'
+    )
+    matrix = build_matrix(load_outcomes(results))
+    markdown = render_markdown(collect({"plain_http": kinds["plain_http"]}, root=tmp_path), matrix)
+
+    assert "| `resume.every_checkpoint` | ❔ |" in markdown  # worse than the other endpoint's pass
+    assert "| `sort.honest` | ⛔ |" in markdown
+    assert "1 ✅ · 0 ❌ · 1 ❔ · 1 ⛔ · 0 ⏭" in markdown
+    assert "- `plain_http/things/resume.every_checkpoint`: plain_http/things [resume.every_checkpoint]: " in markdown
+    assert "fix: record more" not in markdown  # the first line only
+
+
 def test_malformed_results_name_the_file_and_row(tmp_path):
     results = tmp_path / "results.json"
     results.write_text('[{"source": "a", "check": "b", "outcome": "maybe"}]')

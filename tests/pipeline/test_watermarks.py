@@ -156,3 +156,51 @@ def test_incremental_without_a_field_or_with_an_unknown_sort_mode_is_a_config_er
         WatermarkTracker.from_inputs(dataclasses.replace(make_inputs("x"), incremental_field=None), "asc", TARGET)
     with pytest.raises(PipelineConfigError, match="sort_mode must be 'asc' or 'desc', got 'random'"):
         WatermarkTracker.from_inputs(make_inputs("x"), "random", TARGET)
+
+
+def test_a_datetime_watermark_and_iso_text_rows_order_together(tmp_path, make_response, make_inputs):
+    """Regression: the pipeline hands over a datetime watermark while the rows carry ISO text; comparing them
+    raised WatermarkError ('datetime ... and '2024-06-05...' (str) cannot be compared') in partition.stable."""
+    rows = [
+        {"id": 1, "updated_at": "2024-06-05T10:00:00Z", "created_at": "2024-01-01T00:00:00Z"},
+        {"id": 2, "updated_at": "2024-06-07T08:30:00Z", "created_at": "2024-01-02T00:00:00Z"},
+    ]
+    inputs = make_inputs(
+        "updated_at",
+        incremental_field_type="datetime",
+        db_incremental_field_last_value=dt.datetime(2024, 6, 1, tzinfo=dt.UTC),
+    )
+    response = make_response([rows], partition_mode="datetime", partition_keys=["created_at"])
+
+    result = run(response, inputs, tmp_path / "table")
+
+    assert result.watermark.last_value == dt.datetime(2024, 6, 7, 8, 30, tzinfo=dt.UTC)
+    assert WatermarkStore(tmp_path / "table").load().last_value == result.watermark.last_value
+
+
+def test_without_the_field_type_a_datetime_watermark_and_iso_text_do_not_compare():
+    tracker = WatermarkTracker(Watermark("updated_at", dt.datetime(2024, 6, 1, tzinfo=dt.UTC)), "asc", TARGET)
+    batch = pa.table({"updated_at": ["2024-06-05T10:00:00Z"]})
+
+    with pytest.raises(WatermarkError, match="cannot be compared"):
+        tracker.advance(tracker.bounds(batch, 1))
+
+
+@pytest.mark.parametrize(
+    ("field_type", "start", "rows", "expected"),
+    [
+        ("date", dt.date(2024, 6, 1), ["2024-06-03", "2024-06-02"], dt.date(2024, 6, 3)),
+        (
+            "timestamp",
+            dt.datetime(2024, 6, 1),
+            ["2024-06-03T00:00:00+02:00"],
+            dt.datetime(2024, 6, 2, 22, tzinfo=dt.UTC),
+        ),
+        ("integer", 5, [3, 9], 9),
+    ],
+)
+def test_watermarks_are_compared_as_the_fields_declared_type(field_type, start, rows, expected):
+    tracker = WatermarkTracker(Watermark("v", start), "asc", TARGET, field_type)
+    watermark = tracker.advance(tracker.bounds(pa.table({"v": rows}), 1))
+
+    assert watermark.last_value == expected

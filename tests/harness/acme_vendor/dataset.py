@@ -33,7 +33,7 @@ class AcmeData:
     page_size: int
 
     @classmethod
-    def generate(cls, tickets: int = 23, agents: int = 12, events: int = 17, page_size: int = 5, seed: int = 7):
+    def generate(cls, tickets: int = 23, agents: int = 17, events: int = 17, page_size: int = 5, seed: int = 7):
         rng = random.Random(seed)
         agent_rows = []
         moment = START - dt.timedelta(days=90)

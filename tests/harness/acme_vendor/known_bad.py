@@ -3,6 +3,10 @@
 `KNOWN_BAD` pairs each with the check that must fail it, the endpoint it is run on, a phrase the failure
 message must contain, and whether its fixtures are recorded with its own (buggy) code — what an author would
 do — or with the good source's (a regression that slipped in after the fixtures were recorded).
+
+Sources that try to leave the machine (curl, raw sockets, UDP, a detached thread...) are not here: they are
+`escapes.ESCAPES`, in the same `KnownBad` form, and run only inside a network namespace of their own
+(tests/harness/test_egress_corpus.py).
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+import structlog
+import tenacity
 
 from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
 from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
+from sources.common.http import make_tracked_session
 from sources.common.rest_source import PageRequest, RESTClient
-from sources.common.retry import RETRYABLE_STATUSES, RetryPolicy
+from sources.common.retry import NO_RETRY, RETRYABLE_STATUSES, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs
 
 
@@ -186,6 +193,9 @@ class IgnoresHasMore(AcmeSource):
     source_type = constant("acme_ignores_has_more")
 
     def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "tickets":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
         _phase, params = phases[0]
         request_params = dict(params)
         while True:
@@ -391,13 +401,252 @@ class NeverEnds(AcmeSource):
             yield late
 
 
+class SkipsPageThree(AcmeSource):
+    """Builds agent page numbers itself and advances by the number of pages fetched so far: 1, 2, then 4."""
+
+    source_type = constant("acme_skips_page_three")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "agents":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
+        _phase, params = phases[0]
+        page, fetched = 1, 0
+        while True:
+            response = client.session.get(f"{BASE_URL}{endpoint.path}", params={**params, "page": page})
+            response.raise_for_status()
+            rows = response.json()
+            if not rows:
+                return
+            yield rows
+            fetched += 1
+            if "next" not in response.links:
+                return
+            page += fetched
+
+
+class StopsAfterFirstPage(AcmeSource):
+    """Reads `hasMore` where the API says `has_more`: every ticket listing ends after its first page."""
+
+    source_type = constant("acme_stops_after_first_page")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "tickets":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
+        _phase, params = phases[0]
+        request_params = dict(params)
+        while True:
+            response = client.session.get(f"{BASE_URL}{endpoint.path}", params=request_params)
+            response.raise_for_status()
+            body = response.json()
+            yield body["data"]
+            if not body.get("hasMore") or not body["data"]:
+                return
+            request_params = {**request_params, "starting_after": body["data"][-1]["id"]}
+
+
+class BatchesInternally(AcmeSource):
+    """Asks for 10 rows a page and gathers rows into batches of 2000 before yielding (saving its position after
+    each batch, correctly): on small fixtures the whole sync is one batch, so crash-and-resume and safe points are
+    never exercised — and the checks passed it."""
+
+    source_type = constant("acme_batches_internally")
+    BATCH_ROWS = 2000
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        size = "per_page" if endpoint.name == "agents" else "limit"
+        return [(name, {**params, size: 10}) for name, params in super().phases(config, inputs, endpoint)]
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        state = manager.load_state() if manager.can_resume() else None
+        phase, params = phases[0]
+        batch: list[dict[str, Any]] = []
+        for page in client.paginate(
+            endpoint.path,
+            params=params,
+            paginator=self.paginator(endpoint),
+            data_selector=self.selector(endpoint),
+            resume_from=PageRequest.from_state(state.request) if state is not None else None,
+        ):
+            batch.extend(page.items)
+            if len(batch) >= self.BATCH_ROWS or page.next_request is None:
+                yield batch
+                batch = []
+                if page.next_request is not None:
+                    manager.save_state(AcmeResume(phase, page.next_request.to_state()))
+
+
+class DropsIncrementalField(AcmeSource):
+    """Strips updated_at from the tickets it yields ('the warehouse does not need it'): no order to compare."""
+
+    source_type = constant("acme_drops_incremental_field")
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        for rows in super().pages(client, endpoint, phases, manager):
+            yield [{k: v for k, v in row.items() if k != "updated_at"} for row in rows]
+
+
+class IncrementalRecordedAfterAllData(AcmeSource):
+    """The good source, whose incremental tickets fixture was recorded with a watermark after every row."""
+
+    source_type = constant("acme_incremental_after_all_data")
+
+
+class IncrementalRecordedBeforeAllData(AcmeSource):
+    """The good source, whose incremental tickets fixture was recorded with a watermark before every row."""
+
+    source_type = constant("acme_incremental_before_all_data")
+
+
+class RetriesWithTenacityDefaults(AcmeSource):
+    """Retries 429 itself with tenacity's defaults (tenacity sleeps with time.sleep), honouring any Retry-After
+    however long, up to 5 attempts: a day-long Retry-After is slept through four times."""
+
+    source_type = constant("acme_tenacity_sleeps_a_day")
+    MAX_WAIT: float | None = None
+
+    def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
+        session = super().session(config, NO_RETRY)
+        request = session.request
+        cap = self.MAX_WAIT
+
+        def retry_after(state: tenacity.RetryCallState) -> float:
+            wait = float(state.outcome.result().headers.get("Retry-After", "1"))  # type: ignore[union-attr]
+            return wait if cap is None else min(wait, cap)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_result(lambda response: response.status_code == 429),
+            wait=retry_after,
+            stop=tenacity.stop_after_attempt(5),
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+        )
+        session.request = lambda *args, **kwargs: retrying(request, *args, **kwargs)  # type: ignore[method-assign]
+        return session
+
+
+class WatermarkAsStrDatetime(AcmeSource):
+    """Sends the watermark as str(datetime): `2024-03-01 00:00:00+00:00` where Acme documents `...T00:00:00Z`."""
+
+    source_type = constant("acme_watermark_str_datetime")
+
+    def watermark(self, value: Any) -> str:
+        return str(value)
+
+
+class WatermarkIsoformatOffset(AcmeSource):
+    """Sends the watermark as datetime.isoformat(): an offset `+00:00` where Acme requires `Z`."""
+
+    source_type = constant("acme_watermark_isoformat")
+
+    def watermark(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+
+class WatermarkSecondsForMillis(AcmeSource):
+    """Sends epoch seconds to the events filters, which Acme documents as epoch milliseconds (read as 1970)."""
+
+    source_type = constant("acme_watermark_seconds_for_ms")
+
+    def events_watermark(self, value: Any) -> int:
+        return int(value.timestamp()) if isinstance(value, dt.datetime) else int(value)
+
+
+class ApiKeyInQuery(AcmeSource):
+    """Sends the API token as `?api_key=` (the vendor's deprecated way) instead of the Authorization header."""
+
+    source_type = constant("acme_api_key_in_query")
+
+    def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
+        session = make_tracked_session(retry=retry or self.retry_policy(), timeout=self.timeout)
+        session.params = {"api_key": config.api_token}
+        return session
+
+
+class LogsItsConfig(AcmeSource):
+    """A debugging line left in: logs the config it syncs with, API token included."""
+
+    source_type = constant("acme_logs_config")
+
+    def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
+        structlog.get_logger(__name__).info("acme_sync_start", schema=endpoint.name, config=dataclasses.asdict(config))
+        yield from super().items(config, manager, inputs, endpoint)
+
+
+class AsksNewestFirst(AcmeSource):
+    """Asks for tickets newest first (order=desc) while declaring sort_mode='asc'."""
+
+    source_type = constant("acme_asks_newest_first")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {**params, "order": "desc"} if "order" in params else params) for name, params in phases]
+
+
+class TokenInQuery(AcmeSource):
+    """Also sends the API token as a query parameter (session.params), where it lands in URLs and logs."""
+
+    source_type = constant("acme_token_in_query")
+
+    def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
+        session = super().session(config, retry)
+        session.params = {"api_token": config.api_token}
+        return session
+
+
+class AgentsFromPageZero(AcmeSource):
+    """Counts agents pages from 0: the first request asks for page=0, which the vendor never handed out."""
+
+    source_type = constant("acme_agents_from_page_zero")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {**params, "page": 0} if "page" in params else params) for name, params in phases]
+
+
 @dataclasses.dataclass(frozen=True)
 class KnownBad:
+    """A known-bad source and the verdicts it must get.
+
+    `check` fails it with `phrase` on its primary recording: the good source's fixtures (a regression after they
+    were recorded), or its own when `recorded_with_itself`. It must ALSO be caught on the other recording:
+    recorded through its own bug (`caught_when_recorded_with_itself_by` / `phrase_when_recorded_with_itself`,
+    default the same check and phrase, or `refused_when_recorded_with_itself`: the recorder refuses, with this
+    phrase in its message), or, for a source whose primary recording is its own, on the good source's
+    (`caught_when_recorded_with_good_by` / `phrase_when_recorded_with_good`).
+    """
+
     source: type[AcmeSource]
     check: str
     endpoint: str | None
     phrase: str
     recorded_with_itself: bool = False
+    caught_when_recorded_with_itself_by: str | None = None
+    phrase_when_recorded_with_itself: str | None = None
+    refused_when_recorded_with_itself: str | None = None
+    caught_when_recorded_with_good_by: str | None = None
+    phrase_when_recorded_with_good: str | None = None
+    # Recorded against the API before it enforced its documented filter encodings (acme simulator lenient=True);
+    # `refused` is then what the recorder says when the same source is recorded against today's strict API.
+    lenient_vendor: bool = False
+    refused: str | None = None
+    status: str = "failed"  # or "inconclusive": the fixtures do not exercise the property
+    incremental_watermark: str | None = None  # the tickets incremental scenario's last_value, if not mid-data
+
+    def expected(self, recording: str) -> tuple[str, str, str]:
+        """(check, phrase, status) on the fixtures recorded with the `good` source or with `itself`."""
+        if (recording == "itself") == self.recorded_with_itself:
+            return self.check, self.phrase, self.status
+        if recording == "itself":
+            by, phrase = self.caught_when_recorded_with_itself_by, self.phrase_when_recorded_with_itself
+        else:
+            by, phrase = self.caught_when_recorded_with_good_by, self.phrase_when_recorded_with_good
+        return by or self.check, phrase or self.phrase, "failed" if by else self.status
+
+    @property
+    def bug_in_recording(self) -> bool:
+        """The source is the good one; what is wrong is how its fixtures were recorded."""
+        return self.incremental_watermark is not None
 
     @property
     def source_type(self) -> str:
@@ -413,13 +662,49 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
         "'signing_secret' ('Webhook signing secret') in get_source_config.webhookFields",
     ),
     KnownBad(RejectsForbiddenAtCreate, "credentials", None, "403 accepted at source-create"),
-    KnownBad(FollowsFirstPageForever, "pagination.complete", "tickets", "same URL twice"),
-    KnownBad(IgnoresHasMore, "pagination.complete", "tickets", "the sync to stop after the last page"),
+    # The recorder refuses to record ApiKeyInQuery (test_credentials_placement.py): its fixtures are what a
+    # recorder without that refusal writes (acme_vendor/corpus.py).
+    KnownBad(ApiKeyInQuery, "credentials.placement", "tickets", "query parameter 'api_key'", recorded_with_itself=True),
+    KnownBad(
+        LogsItsConfig,
+        "credentials.placement",
+        "tickets",
+        "carries the configured 'api_token'",
+        recorded_with_itself=True,
+    ),
+    KnownBad(
+        FollowsFirstPageForever,
+        "pagination.complete",
+        "tickets",
+        "same URL twice",
+        refused_when_recorded_with_itself="the sync did not end: 1000 requests",
+    ),
+    KnownBad(
+        IgnoresHasMore,
+        "pagination.complete",
+        "tickets",
+        "the sync to stop after the last page",
+        caught_when_recorded_with_itself_by="pagination.follows_vendor",
+        phrase_when_recorded_with_itself="was the last page (the vendor offered no next page)",
+    ),
     KnownBad(PhonesHomeWithUrllib, "pagination.complete", "tickets", "status.acme-helpdesk.test"),
-    KnownBad(NeverEnds, "pagination.complete", "tickets", "without ending"),
+    KnownBad(
+        NeverEnds,
+        "pagination.complete",
+        "tickets",
+        "without ending",
+        refused_when_recorded_with_itself="the sync did not end: 1000 batches yielded without a request",
+    ),
     KnownBad(DuplicateKeysAcrossPages, "rows.primary_key", "agents", "each primary key once per sync"),
     KnownBad(AdvertisesMissingField, "rows.shape", "tickets", "has no 'updated'", recorded_with_itself=True),
-    KnownBad(WrongSortMode, "sort.honest", "tickets", "comes after row", recorded_with_itself=True),
+    KnownBad(
+        WrongSortMode,
+        "sort.honest",
+        "tickets",
+        "comes after row",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="expected the sort order the recording asked the API for",
+    ),
     KnownBad(NoTimeout, "transport.timeout", "tickets", "timeout=None", recorded_with_itself=True),
     KnownBad(CollectsAllPagesFirst, "progress.safe_point", "tickets", "without a yield"),
     KnownBad(
@@ -428,9 +713,24 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(RestartsFromPageOne, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(NeverSavesState, "resume.every_checkpoint", "agents", "never called save_state"),
     KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
-    KnownBad(ClientSideFilter, "incremental.server_filter", "tickets", "client-side", recorded_with_itself=True),
+    KnownBad(
+        ClientSideFilter,
+        "incremental.server_filter",
+        "tickets",
+        "client-side",
+        recorded_with_itself=True,
+        phrase_when_recorded_with_good="expected the watermark sent in the encoding",
+    ),
     KnownBad(IgnoresIncrementalField, "incremental.honours_field", "tickets", "INCREMENTAL_FIELDS"),
-    KnownBad(LooksBackADay, "incremental.future", "tickets", "zero rows", recorded_with_itself=True),
+    KnownBad(
+        LooksBackADay,
+        "incremental.future",
+        "tickets",
+        "zero rows",
+        recorded_with_itself=True,
+        caught_when_recorded_with_good_by="incremental.server_filter",
+        phrase_when_recorded_with_good="expected the watermark sent in the encoding",
+    ),
     KnownBad(IgnoresEarliestValue, "incremental.desc_earliest", "events", "older than earliest_value"),
     KnownBad(
         PartitionsOnUpdatedAt, "partition.stable", "tickets", "the partition keys ['updated_at'] changed between syncs"
@@ -439,8 +739,124 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(IncrementalPathOwnSession, "transport.tracked", "tickets", "scenario 'incremental': GET"),
     KnownBad(SleepsADayOn429, "faults.rate_limit", "tickets", "instead of sleeping"),
     KnownBad(SwallowsServerErrors, "faults.transient", "tickets", "without error"),
+    KnownBad(
+        RetriesWithTenacityDefaults,
+        "faults.rate_limit",
+        "tickets",
+        "the source slept 345600s",
+        recorded_with_itself=True,
+    ),
     KnownBad(NoTimeout, "faults.stall", "agents", "would hang", recorded_with_itself=True),
     KnownBad(RetriesUnauthorizedForever, "faults.auth", "tickets", "no retry of a 401"),
     KnownBad(NoNonRetryableErrors, "faults.auth", "agents", "match a key of get_non_retryable_errors"),
     KnownBad(WebhookRowsNotYielded, "webhook.merge", "tickets", "never yielded"),
+    KnownBad(SkipsPageThree, "pagination.follows_vendor", "agents", "was answered with the next page"),
+    KnownBad(
+        StopsAfterFirstPage,
+        "pagination.follows_vendor",
+        "tickets",
+        "the sync stopped while the vendor offered more",
+        refused_when_recorded_with_itself="refusing to write a scenario that ends while the vendor offers more",
+    ),
+    KnownBad(
+        WatermarkAsStrDatetime,
+        "incremental.watermark_encoding",
+        "tickets",
+        "+00:00' (as the vendor decodes it), not iso8601-z",
+        recorded_with_itself=True,
+        caught_when_recorded_with_good_by="incremental.server_filter",
+        phrase_when_recorded_with_good="where the closest recorded request",
+        lenient_vendor=True,
+        refused="updated_since must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z",
+    ),
+    KnownBad(
+        WatermarkIsoformatOffset,
+        "incremental.watermark_encoding",
+        "tickets",
+        "+00:00' (as the vendor decodes it), not iso8601-z",
+        recorded_with_itself=True,
+        caught_when_recorded_with_good_by="incremental.server_filter",
+        phrase_when_recorded_with_good="where the closest recorded request",
+        lenient_vendor=True,
+        refused="updated_since must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z",
+    ),
+    KnownBad(
+        WatermarkSecondsForMillis,
+        "incremental.watermark_encoding",
+        "events",
+        "(as the vendor decodes it), not epoch-ms",
+        recorded_with_itself=True,
+        caught_when_recorded_with_good_by="incremental.server_filter",
+        phrase_when_recorded_with_good="where the closest recorded request",
+    ),
+    # One root cause, one failure: a request that diverges from the recording (a regression after recording) is
+    # failed by the check owning what differs; the other checks whose runs hit it are blocked by that check.
+    KnownBad(
+        AsksNewestFirst,
+        "sort.honest",
+        "tickets",
+        "sends order='desc' where the closest recorded request",
+        phrase_when_recorded_with_itself="ascending (sort_mode='asc')",
+    ),
+    KnownBad(
+        TokenInQuery,
+        "credentials.placement",
+        "tickets",
+        "query parameter 'api_token'",
+        refused_when_recorded_with_itself="Unknown parameter: api_token",
+    ),
+    KnownBad(
+        AgentsFromPageZero,
+        "pagination.complete",
+        "agents",
+        "sends page='0' where the closest recorded",
+        refused_when_recorded_with_itself="page must be 1 or more",
+    ),
+    KnownBad(
+        BatchesInternally,
+        "resume.every_checkpoint",
+        "tickets",
+        "yielded 1 batch(es)",
+        recorded_with_itself=True,
+        caught_when_recorded_with_good_by="pagination.complete",
+        phrase_when_recorded_with_good="where the closest recorded",
+        status="inconclusive",
+    ),
+    KnownBad(
+        BatchesInternally,
+        "progress.safe_point",
+        "tickets",
+        "cannot occur in so few",
+        recorded_with_itself=True,
+        caught_when_recorded_with_good_by="pagination.complete",
+        phrase_when_recorded_with_good="where the closest recorded",
+        status="inconclusive",
+    ),
+    KnownBad(
+        DropsIncrementalField,
+        "sort.honest",
+        "tickets",
+        "never compared",
+        recorded_with_itself=True,
+        status="inconclusive",
+    ),
+    KnownBad(DropsIncrementalField, "rows.shape", "tickets", "updated_at", recorded_with_itself=True),
+    KnownBad(
+        IncrementalRecordedAfterAllData,
+        "incremental.server_filter",
+        "tickets",
+        "returned no rows",
+        recorded_with_itself=True,
+        status="inconclusive",
+        incremental_watermark="2030-01-01T00:00:00Z",
+    ),
+    KnownBad(
+        IncrementalRecordedBeforeAllData,
+        "incremental.server_filter",
+        "tickets",
+        "it excluded nothing",
+        recorded_with_itself=True,
+        status="inconclusive",
+        incremental_watermark="2020-01-01T00:00:00Z",
+    ),
 )

@@ -2,18 +2,24 @@
 
 - `GET /v1/me`: the account and the token's scopes (the credential probe).
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
-  default **desc**), `updated_since` / `created_since` (ISO, inclusive), `starting_after` (a ticket id).
-  Body `{"data": [...], "has_more": bool}`.
-- `GET /v1/agents`: `page`, `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
-- `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), `cursor` (opaque).
-  Body `{"events": [...], "next_cursor": str | null}`.
-Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does.
+  default **desc**), `updated_since` / `created_since` (inclusive; documented as ISO 8601 in UTC with `Z`,
+  `2024-03-01T00:00:00Z`), `starting_after` (a ticket id). Body `{"data": [...], "has_more": bool}`.
+- `GET /v1/agents`: `page` (1 or more), `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
+- `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), both documented as epoch
+  milliseconds; `cursor` (opaque). Body `{"events": [...], "next_cursor": str | null}`.
+Unknown parameters are rejected with 400, a wrong token with 401, as the vendor does. A filter value outside the
+documented encoding is a 400 `invalid_param` (`filter_value_error`); `lenient=True` is the API as it was before it
+enforced that (any ISO 8601 text accepted), the vendor a connector author may have recorded against. The token goes
+in `Authorization: Bearer <token>`; the deprecated `?api_key=<token>` is still accepted (the docs warn that URLs
+end up in logs).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -41,6 +47,35 @@ def _params(request: requests.PreparedRequest, allowed: set[str]) -> dict[str, s
     if unknown:
         return _error(400, "invalid_param", f"Unknown parameter: {unknown[0]}")
     return params
+
+
+ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+ISO_FILTERS = ("updated_since", "created_since")
+EPOCH_MS_FILTERS = ("since", "before")
+
+
+def filter_value_error(path: str, params: dict[str, str], lenient: bool = False) -> SimulatedResponse | None:
+    """The vendor's 400 for a filter value outside its documented encoding, else None."""
+    for name in ISO_FILTERS if path == "/v1/tickets" else ():
+        value = params.get(name)
+        if value is None:
+            continue
+        if lenient:
+            try:
+                parse(value)
+            except ValueError:
+                return _error(400, "invalid_param", f"{name} is not an ISO 8601 time")
+        elif not ISO_Z.fullmatch(value):
+            return _error(400, "invalid_param", f"{name} must be an ISO 8601 UTC time like 2024-03-01T00:00:00Z")
+    for name in EPOCH_MS_FILTERS if path == "/v1/events" else ():
+        value = params.get(name)
+        if value is not None and not value.isdigit():
+            return _error(400, "invalid_param", f"{name} must be epoch milliseconds")
+    return None
+
+
+def _millis(value: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
 
 
 def _limit(params: dict[str, str], default: int) -> int:
@@ -74,6 +109,8 @@ def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
 
 def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     page = int(params.get("page", 1))
+    if page < 1:
+        return _error(400, "invalid_param", "page must be 1 or more")
     per_page = max(1, min(MAX_LIMIT, int(params.get("per_page", 10))))
     start = (page - 1) * per_page
     rows = data.agents[start : start + per_page]
@@ -93,13 +130,10 @@ def _cursor(offset: int) -> str:
 
 def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     rows = sorted(data.events, key=lambda row: (row["occurred_at"], row["id"]), reverse=True)
-    try:
-        if "since" in params:
-            rows = [row for row in rows if parse(row["occurred_at"]) >= parse(params["since"])]
-        if "before" in params:
-            rows = [row for row in rows if parse(row["occurred_at"]) < parse(params["before"])]
-    except ValueError:
-        return _error(400, "invalid_param", "since / before must be ISO 8601 times")
+    if "since" in params:
+        rows = [row for row in rows if parse(row["occurred_at"]) >= _millis(params["since"])]
+    if "before" in params:
+        rows = [row for row in rows if parse(row["occurred_at"]) < _millis(params["before"])]
     offset = 0
     if "cursor" in params:
         try:
@@ -113,9 +147,20 @@ def _events(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     return SimulatedResponse(200, body, dict(RATE_HEADERS))
 
 
-def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
+LEGACY_KEY_PARAM = "api_key"
+
+
+def _authorized(request: requests.PreparedRequest, token: str) -> bool:
+    if request.headers.get("Authorization") == f"Bearer {token}":
+        return True
+    return dict(parse_qsl(urlsplit(request.url or "").query)).get(LEGACY_KEY_PARAM) == token
+
+
+def simulator(
+    data: AcmeData, token: str = TOKEN, *, lenient: bool = False
+) -> Callable[[requests.PreparedRequest], SimulatedResponse]:
     def respond(request: requests.PreparedRequest) -> SimulatedResponse:
-        if request.headers.get("Authorization") != f"Bearer {token}":
+        if not _authorized(request, token):
             return SimulatedResponse(401, UNAUTHORIZED_BODY, dict(RATE_HEADERS))
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
@@ -132,9 +177,9 @@ def simulator(data: AcmeData, token: str = TOKEN) -> Callable[[requests.Prepared
         if path not in routes:
             return _error(404, "not_found", f"No route {path}")
         allowed, handler = routes[path]
-        params = _params(request, allowed)
+        params = _params(request, allowed | {LEGACY_KEY_PARAM})
         if isinstance(params, SimulatedResponse):
             return params
-        return handler(data, params)
+        return filter_value_error(path, params, lenient) or handler(data, params)
 
     return respond

@@ -46,12 +46,20 @@ def constant(value: str) -> property:
     return property(lambda self: value)
 
 
-def format_instant(value: Any) -> str:
+def instant(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     else:
         moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC)
+
+
+def format_instant(value: Any) -> str:
+    return instant(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch_millis(value: Any) -> int:
+    return int(instant(value).timestamp() * 1000)
 
 
 class AcmeSource(ResumableSource[AcmeConfig, AcmeResume], WebhookSource[AcmeConfig]):
@@ -175,7 +183,12 @@ class AcmeSource(ResumableSource[AcmeConfig, AcmeResume], WebhookSource[AcmeConf
         return inputs.incremental_field or endpoint.incremental_fields[0].field
 
     def watermark(self, value: Any) -> str:
+        """A tickets filter value: ISO 8601 in UTC with `Z`, as Acme documents it."""
         return format_instant(value)
+
+    def events_watermark(self, value: Any) -> int:
+        """An events filter value: epoch milliseconds, as Acme documents it."""
+        return epoch_millis(value)
 
     def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
         incremental = inputs.should_use_incremental_field
@@ -192,9 +205,9 @@ class AcmeSource(ResumableSource[AcmeConfig, AcmeResume], WebhookSource[AcmeConf
                 return [("all", base)]
             phases = []
             if earliest is not None:
-                phases.append(("older", {**base, "before": self.watermark(earliest)}))
+                phases.append(("older", {**base, "before": self.events_watermark(earliest)}))
             if last is not None:
-                phases.append(("newer", {**base, "since": self.watermark(last)}))
+                phases.append(("newer", {**base, "since": self.events_watermark(last)}))
             return phases
         return [("agents", {"page": 1, "per_page": config.page_size})]
 
