@@ -18,7 +18,7 @@ from acme_vendor.dataset import AcmeData
 from acme_vendor.known_bad import RetriesWithTenacityDefaults
 from acme_vendor.recording import record
 from acme_vendor.settings import AcmeEndpoint
-from acme_vendor.source import AcmeConfig, AcmeSource, Phase, constant, format_instant
+from acme_vendor.source import AcmeConfig, AcmeSource, Phase, constant, epoch_millis
 
 from harness.fixtures.har import read_har
 from harness.runs.engine import RunCache
@@ -104,7 +104,8 @@ class BoundsEventsByNow(AcmeSource):
         phases = super().phases(config, inputs, endpoint)
         if endpoint.name != "events" or phases[0][0] != "all":
             return phases
-        return [("all", {**phases[0][1], "before": format_instant(dt.datetime.now(dt.UTC))})]
+        # Acme documents `before` as epoch milliseconds.
+        return [("all", {**phases[0][1], "before": epoch_millis(dt.datetime.now(dt.UTC))})]
 
 
 def test_a_request_built_from_now_matches_its_recording(tmp_path: Path) -> None:
@@ -119,7 +120,7 @@ def test_a_request_built_from_now_matches_its_recording(tmp_path: Path) -> None:
     har = read_har(fixtures / "events" / "full.har")
     sent = re.search(r"before=([^&]+)", har.entries[0].request.url)
     assert sent is not None
-    assert parse_har_time(har.entries[0].started) == parse_har_time(sent.group(1).replace("%3A", ":"))
+    assert int(sent.group(1)) == int(parse_har_time(har.entries[0].started).timestamp() * 1000)
     assert verdict.passed, verdict.message
 
 
