@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import SystemTimeWarning
 
 from harness.fixtures.har import Har, HarEntry
 from harness.replay import base
@@ -70,6 +72,9 @@ class MitmReplay(ReplayBackend):
         self._faults = list(faults)
 
     def start(self) -> None:
+        # A run's clock is frozen at its recording's time, which urllib3 warns about on every TLS connection;
+        # OpenSSL verifies the proxy's certificate on the real clock, so nothing is wrong.
+        warnings.filterwarnings("ignore", category=SystemTimeWarning)
         process = self._process_factory()
         process.command(
             "replay", hars=self._hars, mode=self.mode.value, secrets=self.secrets, faults=list(self._faults)
