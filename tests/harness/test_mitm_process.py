@@ -209,3 +209,30 @@ def test_pytest_harness_interrupted_by_ctrl_c_leaves_no_mitmdump(tmp_path: Path)
     finally:
         run.kill()
         run.wait()
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return None
+    return int(next(line for line in status if line.startswith("PPid:")).split()[1])
+
+
+def test_under_two_workers_each_worker_starts_one_mitmdump_and_the_controller_none(tmp_path: Path) -> None:
+    run = _pytest_harness(tmp_path, "-n", "2", "--source", "github", "--source", "typeform")
+    parents: set[int] = set()
+    try:
+        while run.poll() is None:
+            parents |= {parent for pid in mitmdumps_under(tmp_path) if (parent := _parent(pid)) is not None}
+            time.sleep(0.05)
+        output, _ = run.communicate(timeout=60)
+    finally:
+        run.kill()
+        run.wait()
+
+    assert run.returncode == 0, output
+    assert "conformance: " in output
+    assert parents, "no mitmdump was seen running"
+    assert run.pid not in parents  # the controller runs no case, so it has no proxy
+    assert len(parents) <= 2  # one per worker
