@@ -133,7 +133,8 @@ def test_the_suite_fails_a_case_over_a_har_of_another_version_with_the_file_in_o
         (
             "[endpoints.agents.scenarios.full]",
             "[endpoints.agents]\nlookback_secondz = 5\n[endpoints.agents.scenarios.full]",
-            "[endpoints.agents]: unknown key 'lookback_secondz'; known: bypass, lookback_seconds, pagination, scenarios, watermark",
+            "[endpoints.agents]: unknown key 'lookback_secondz'; "
+            "known: bypass, lookback_seconds, pagination, scenarios, watermark",
         ),
         ("[config]", "[confg]", "unknown key 'confg'; known: config, credentials, endpoints, source, vendor_errors"),
     ],

@@ -100,7 +100,8 @@ def test_a_partial_run_merges_into_the_results_file_and_says_so(
     unselected = sum(case.startswith(f"{GOOD}/") for case in full) - len(ran)
     assert unselected > 0
     assert (
-        f"conformance: {len(ran)} passed, 0 failed, 0 inconclusive, 0 blocked, 0 bypassed (results merged into {results}, kept from earlier runs: "
+        f"conformance: {len(ran)} passed, 0 failed, 0 inconclusive, 0 blocked, 0 bypassed "
+        f"(results merged into {results}, kept from earlier runs: "
         f"acme_token_not_password, {unselected} unselected case(s) of {GOOD})"
     ) in output
 

@@ -29,7 +29,6 @@ from tests.recording.planted_vendor import (
     read_everything,
 )
 
-
 DECLARED = """\
 [endpoints.items.watermark]
 encoding = "iso8601-z"
