@@ -47,7 +47,7 @@ def run_delegated(command: str, rest: list[str]) -> int:
 
 
 # Commands that import every connector: one that fails to import is their one-line error, not a traceback.
-NEED_SOURCES = frozenset({"record", "inventory"})
+NEED_SOURCES = frozenset({"record", "inventory", "secret-scan"})
 
 
 def main(argv: Sequence[str]) -> int:

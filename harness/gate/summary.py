@@ -52,7 +52,7 @@ def render_markdown(report: GateReport) -> str:
     reasons = selection.get("reasons") or {}
     if reasons and len(set(reasons.values())) > 1:
         lines += ["", *[f"- `{source}`: {reasons[source]}" for source in sorted(reasons)]]
-    elif reasons:
+    elif reasons and next(iter(reasons.values())) not in selection.get("description", ""):
         lines.append(f"(why: {next(iter(reasons.values()))})")
     lines += ["", "| step | result | seconds | findings |", "|---|---|---:|---:|"]
     for step in report.steps:

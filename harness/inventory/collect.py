@@ -13,6 +13,7 @@ from harness.inventory.analyze import analyze_package
 from harness.inventory.model import CodeFacts, EndpointInfo, SourceEntry, Tracking
 from harness.paths import FIXTURES_ROOT, REPO_ROOT
 from harness.runs.sync_driver import make_inputs, open_response
+from harness.simulators.loader import has_model
 from sources.common.base import BaseSource, ResumableSource, SimpleSource, WebhookSource
 from sources.common.errors import SourceError
 
@@ -133,6 +134,7 @@ def describe(
         endpoints=endpoints(source, _manifest_config(source, fixtures_root)) if status == "Implemented" else (),
         module=source_class.__module__,
         pragmas=facts.pragmas,
+        vendor_model=has_model(fixtures_root / source.source_type),
     )
 
 

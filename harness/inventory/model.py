@@ -63,6 +63,7 @@ class SourceEntry:
     endpoints: tuple[EndpointInfo, ...]
     module: str
     pragmas: tuple[Pragma, ...] = ()
+    vendor_model: bool = False  # fixtures/<source>/simulator.py has vendor_model(): the drift checks apply
 
     @property
     def tracking_cell(self) -> str:

@@ -183,20 +183,22 @@ def execute(
     keep_state: bool = False,
     table_dir: Path | None = None,
     allow_unconsumed_entries: bool = False,
+    backend: ReplayBackend | None = None,
 ) -> RunRecord:
-    """Run `spec` once, from a fresh replay of the scenario's HAR."""
+    """Run `spec` once, from a fresh replay of the scenario's HAR (or from `backend`, e.g. a vendor model)."""
     sut = target.sut
     scenario = target.scenario(spec.scenario)
     if scenario is None:
         raise KeyError(f"{sut.source_type}/{target.name}: no {spec.scenario!r} scenario in {sut.manifest.path}")
     source = sut.fresh_source()  # every run is a new process as far as the source can tell
-    backend = make_backend(
-        mode=ReplayMode.PROBE if spec.probe else ReplayMode.STRICT,
-        secrets=sut.secrets,
-        origin_dirs=sut.origin_dirs,
-    )
     har = read_har(scenario.har)
-    backend.load([har])
+    if backend is None:
+        backend = make_backend(
+            mode=ReplayMode.PROBE if spec.probe else ReplayMode.STRICT,
+            secrets=sut.secrets,
+            origin_dirs=sut.origin_dirs,
+        )
+        backend.load([har])
     backend.inject(spec.faults)
     run_dir = work_root() / f"run-{next(_job_counter)}"
     webhook_dir = run_dir / "webhooks"

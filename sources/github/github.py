@@ -47,6 +47,9 @@ class GithubResumeConfig:
     parent_url: str | None = None
     fanout: dict[str, Any] | None = None
     cursors: Cursors | None = None
+    # The issue number of the last parent whose children were all handed over: a resumed run starts after it,
+    # not at a parent index (parents with no comments are skipped, so indexes shift when comments come and go).
+    after_parent: str | None = None
 
 
 # One page of rows, and where to continue after it (None: this repository is done).
@@ -127,6 +130,7 @@ def read_fanout(
     repository_key = {make_parent_key_name(REPOSITORY_PARENT, REPOSITORY_FIELD): repository}
     parent_start = PageRequest(url=resume.parent_url) if resume is not None and resume.parent_url else None
     position = FanoutPosition.from_state(resume.fanout) if resume is not None and resume.fanout else None
+    after_parent = resume.after_parent if resume is not None else None
     parent_pages = client.paginate(
         build_url(fanout.parent_path, [*fanout.parent_params, ("per_page", page_size)], repository=repository),
         paginator=HeaderLinkPaginator(),
@@ -135,17 +139,42 @@ def read_fanout(
     )
     for parent_page in parent_pages:
         parents = [row for row in parent_page.items if not fanout.skip_when_zero or row.get(fanout.skip_when_zero)]
+        start = _parent_position(parents, child.resolve_field, position, after_parent) if position else None
         children = dependent_pages(
-            client, child, parents, resume_from=position, path_values={"owner": owner, "repo": name}
+            client, child, parents, resume_from=start, path_values={"owner": owner, "repo": name}
         )
-        position = None
+        position = after_parent = None
         for child_page in children:
             after: GithubResumeConfig | None = None
             if child_page.position.parent_index < len(parents):
-                after = GithubResumeConfig(repository, parent_page.request.url, child_page.position.to_state())
+                done = child_page.parent[child.resolve_field] if child_page.position.child_request is None else None
+                after = GithubResumeConfig(
+                    repository,
+                    parent_page.request.url,
+                    child_page.position.to_state(),
+                    after_parent=None if done is None else str(done),
+                )
             elif parent_page.next_request is not None:
                 after = GithubResumeConfig(repository, parent_page.next_request.url)
             yield [{**row, **repository_key} for row in child_page.items], after
+
+
+def _parent_position(
+    parents: list[dict[str, Any]], field: str, saved: FanoutPosition, after_parent: str | None
+) -> FanoutPosition:
+    """The saved fan-out position among the parents as they are now: at the first parent after the last one
+    finished (parents come in number order). Mid-parent, that parent's comments are read again from their first
+    page: comment pages are numbered, and a comment deleted meanwhile would shift the saved page past a row."""
+    numbers = [int(parent[field]) for parent in parents]
+    if saved.child_request is not None and saved.parent_value is not None:
+        if int(saved.parent_value) in numbers:
+            return FanoutPosition(parent_index=numbers.index(int(saved.parent_value)))
+        after_parent = saved.parent_value  # that parent is gone: continue with the next one
+        saved = FanoutPosition()
+    if after_parent is None:
+        return saved
+    index = next((i for i, number in enumerate(numbers) if number > int(after_parent)), len(numbers))
+    return FanoutPosition(parent_index=index)
 
 
 def iter_merged_batches(

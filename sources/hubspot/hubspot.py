@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
-import structlog
 
 from sources.common.endpoints import lookup_endpoint
 from sources.common.errors import ResumableStateError, SourceError
@@ -25,10 +24,9 @@ from sources.common.resumable_pages import NextPageState, batches_then_save_next
 from sources.common.retry import DEFAULT_RETRY
 from sources.common.typings import SourceInputs, SourceResponse
 from sources.common.watermarks import epoch_millis
-from sources.hubspot.settings import BASE_URL, ENDPOINTS, SEARCH_RESULT_CEILING, HubspotEndpoint
+from sources.hubspot.settings import BASE_URL, ENDPOINTS, HubspotEndpoint
 
 SOURCE_NAME = "hubspot"
-_logger = structlog.get_logger("sources.hubspot")
 # HubSpot sends no Retry-After on some 429s (e.g. the SECONDLY limit); the default policy then backs off
 # exponentially, and honours Retry-After when it is there.
 RETRY_POLICY = DEFAULT_RETRY
@@ -40,7 +38,8 @@ class HubspotError(SourceError):
 
 @dataclasses.dataclass
 class HubspotResumeConfig(NextPageState):
-    """The next page's request (`PageRequest.to_state()`): URL, query, and the search body with its cursor."""
+    """The next page's request (`PageRequest.to_state()`): the list URL with its `after` cursor, or the search
+    body filtered to the rows after the last one delivered (a position that stays right when rows move)."""
 
 
 def make_session(access_token: str) -> requests.Session:
@@ -60,11 +59,39 @@ def to_epoch_ms(value: Any, where: str) -> int:
     return epoch_millis(value, where, error=HubspotError, name="incremental value")
 
 
-def search_body(endpoint: HubspotEndpoint, filter_property: str, since_ms: int | None, limit: int) -> dict[str, Any]:
-    """The search request body. Key order is fixed: fixtures match request bodies byte for byte."""
-    filters = [{"propertyName": filter_property, "operator": "GTE", "value": str(since_ms)}]
+OBJECT_ID = "hs_object_id"
+
+
+def search_body(
+    endpoint: HubspotEndpoint,
+    filter_property: str,
+    since_ms: int | None,
+    limit: int,
+    after_row: tuple[int, str] | None = None,
+) -> dict[str, Any]:
+    """The search request body. Key order is fixed: fixtures match request bodies byte for byte.
+
+    `after_row` = (last-modified in epoch ms, object id) of the last row received: the search then asks for the
+    rows after it in (last-modified, id) order (HubSpot orders equal sort values by object id), which already
+    lies at or after `since_ms`.
+    """
+    if after_row is not None:
+        value, object_id = after_row
+        groups = [
+            {"filters": [{"propertyName": filter_property, "operator": "GT", "value": str(value)}]},
+            {
+                "filters": [
+                    {"propertyName": filter_property, "operator": "EQ", "value": str(value)},
+                    {"propertyName": OBJECT_ID, "operator": "GT", "value": str(object_id)},
+                ]
+            },
+        ]
+    elif since_ms is not None:
+        groups = [{"filters": [{"propertyName": filter_property, "operator": "GTE", "value": str(since_ms)}]}]
+    else:
+        groups = []
     return {
-        "filterGroups": [{"filters": filters}] if since_ms is not None else [],
+        "filterGroups": groups,
         "sorts": [{"propertyName": filter_property, "direction": "ASCENDING"}],
         "properties": list(endpoint.properties),
         "limit": limit,
@@ -76,47 +103,44 @@ def list_params(endpoint: HubspotEndpoint, limit: int) -> dict[str, Any]:
 
 
 class SearchPaginator(BasePaginator):
-    """`paging.next.after` into the POST body; re-anchors the filter before the search result ceiling."""
+    """Keyset paging over the search API: the next page is the same search filtered to the rows after the last
+    row received, by (last-modified, id).
 
-    def __init__(self, endpoint: HubspotEndpoint, filter_property: str, ceiling: int = SEARCH_RESULT_CEILING):
+    HubSpot's own `after` is a result offset: when records are edited (they move to the end of a last-modified
+    sort) or deleted while a sync runs or is down, every later offset shifts and the rows that slid back are
+    never read. A filter on the last row's position stays right whatever moved, each query starts at offset 0
+    (so the 10,000-result search ceiling is never reached), and the saved next request is that position.
+    `paging.next` (the vendor's "more rows match") decides whether there is a next page.
+    """
+
+    def __init__(self, endpoint: HubspotEndpoint, filter_property: str) -> None:
         super().__init__()
         self.endpoint = endpoint
         self.filter_property = filter_property
-        self.ceiling = ceiling
-        self._after: str | None = None
-        self._last_updated_at: Any = None
+        self._last: tuple[int, str] | None = None
 
     def update_state(self, response: requests.Response, data: list[Any]) -> None:
-        after = find(response.json(), "paging.next.after")
-        self._after = str(after) if after not in (None, "") else None
+        more = find(response.json(), "paging.next.after") not in (None, "")
         if data:
-            self._last_updated_at = data[-1].get("updatedAt")
-        self.has_next_page = self._after is not None
+            self._last = self._position(data[-1])
+        self.has_next_page = more and bool(data)
+
+    def _position(self, row: dict[str, Any]) -> tuple[int, str]:
+        where = f"{SOURCE_NAME} {self.endpoint.name}"
+        value = (row.get("properties") or {}).get(self.filter_property) or row.get("updatedAt")
+        object_id = row.get("id")
+        if value is None or object_id in (None, ""):
+            raise HubspotError(
+                f"{where}: a search result has no {self.filter_property} or id to page after: {row!r:.160}"
+            )
+        return to_epoch_ms(value, where), str(object_id)
 
     def update_request(self, request: PageRequest) -> None:
-        assert self._after is not None
+        assert self._last is not None
         body = dict(request.json or {})
-        if not (self._after.isdigit() and int(self._after) >= self.ceiling):
-            request.json = {**body, "after": self._after}
-            return
-        where = f"{SOURCE_NAME} {self.endpoint.name}"
-        if self._last_updated_at is None:
-            raise HubspotError(f"{where}: search reached its {self.ceiling}-result ceiling with no row to re-anchor on")
-        anchor = to_epoch_ms(self._last_updated_at, where)
-        if anchor == self._current_anchor(body):
-            raise HubspotError(
-                f"{where}: {self.ceiling} or more rows share {self.filter_property}={anchor}; "
-                "the search cannot page past them"
-            )
-        _logger.info("search_reanchored", endpoint=self.endpoint.name, ceiling=self.ceiling, anchor_ms=anchor)
-        request.json = search_body(self.endpoint, self.filter_property, anchor, int(body.get("limit", 0)))
-
-    def _current_anchor(self, body: dict[str, Any]) -> int | None:
-        for group in body.get("filterGroups") or []:
-            for condition in group.get("filters") or []:
-                if condition.get("propertyName") == self.filter_property and condition.get("operator") == "GTE":
-                    return int(condition["value"])
-        return None
+        request.json = search_body(
+            self.endpoint, self.filter_property, None, int(body.get("limit", 0)), after_row=self._last
+        )
 
 
 def get_endpoint(name: str) -> HubspotEndpoint:
@@ -140,7 +164,6 @@ def hubspot_source(
     manager: ResumableSourceManager[HubspotResumeConfig],
     *,
     base_url: str = BASE_URL,
-    search_ceiling: int = SEARCH_RESULT_CEILING,
 ) -> SourceResponse:
     endpoint = get_endpoint(endpoint_name)
     resource = f"{SOURCE_NAME} {endpoint.name}"
@@ -157,7 +180,7 @@ def hubspot_source(
         since_ms = to_epoch_ms(last_value, resource) if last_value is not None else None
         method, path, params = "POST", endpoint.search_path, None
         body: dict[str, Any] | None = search_body(endpoint, filter_property, since_ms, page_size)
-        paginator = SearchPaginator(endpoint, filter_property, search_ceiling)
+        paginator = SearchPaginator(endpoint, filter_property)
     else:
         method, path, params, body = "GET", endpoint.list_path, list_params(endpoint, page_size), None
         paginator = JSONResponseCursorPaginator(cursor_path="paging.next.after", cursor_param="after")

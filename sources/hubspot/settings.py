@@ -4,10 +4,11 @@ Full refresh pages `GET /crm/v3/objects/{object}` with the `after` cursor from `
 Incremental syncs use `POST /crm/v3/objects/{object}/search`, filtered server-side on the object's
 last-modified property (GTE, epoch milliseconds) and sorted ascending on it.
 
-Search ceiling: HubSpot's search endpoints return at most 10,000 results for one query; asking for a page at
-`after >= 10000` fails with a 400. Before that point the transport re-anchors the query: a fresh search whose
-filter starts at the last-modified value of the last row it received (rows sharing that value come again and
-the merge on `id` dedupes them). See `SEARCH_RESULT_CEILING`.
+Search paging is keyset, not HubSpot's `after` offset: each next page is the same search filtered to the rows
+after the last row received, by (last-modified, object id) — `GT value` OR (`EQ value` AND `hs_object_id GT id`).
+An offset skips rows whenever records are edited (they move to the end of the sort) or deleted while a sync runs
+or is down; the position of the last row does not. Every query starts at offset 0, so HubSpot's 10,000-result
+search ceiling (`SEARCH_RESULT_CEILING`; `after >= 10000` is a 400) is never reached.
 """
 
 from __future__ import annotations

@@ -195,6 +195,7 @@ COMMANDS = {
     "pytest harness": "import pytest; sys.exit(pytest.main(['harness', '-q', '-p', 'no:randomly']))",
     "python -m harness record": "from harness.gate.cli import main; sys.exit(main(['record', 'typeform']))",
     "python -m harness inventory": "from harness.gate.cli import main; sys.exit(main(['inventory', '--check']))",
+    "python -m harness secret-scan": "from harness.gate.cli import main; sys.exit(main(['secret-scan']))",
 }
 
 

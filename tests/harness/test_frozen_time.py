@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import redis
 import tenacity
+import time_machine
 from acme_vendor.corpus import GOOD, copy_fixtures
 from acme_vendor.dataset import AcmeData
 from acme_vendor.known_bad import RetriesWithTenacityDefaults
 from acme_vendor.recording import record
 from acme_vendor.settings import AcmeEndpoint
-from acme_vendor.source import AcmeConfig, AcmeSource, Phase, constant, epoch_millis
+from acme_vendor.source import AcmeConfig, AcmeSource, Phase, constant
 
 from harness.fixtures.har import read_har
 from harness.runs.engine import RunCache
@@ -104,23 +105,23 @@ class BoundsEventsByNow(AcmeSource):
         phases = super().phases(config, inputs, endpoint)
         if endpoint.name != "events" or phases[0][0] != "all":
             return phases
-        # Acme documents `before` as epoch milliseconds.
-        return [("all", {**phases[0][1], "before": epoch_millis(dt.datetime.now(dt.UTC))})]
+        now_ms = int(dt.datetime.now(dt.UTC).timestamp()) * 1000  # Acme documents `before` as epoch milliseconds
+        return [("all", {**phases[0][1], "before": now_ms})]
 
 
 def test_a_request_built_from_now_matches_its_recording(tmp_path: Path) -> None:
     SourceRegistry.register(BoundsEventsByNow)
     try:
         fixtures = record("acme_events_before_now", AcmeData.generate(), tmp_path / "acme_events_before_now")
-        time.sleep(1.1)  # replay happens later than the recording, as it always does
-        verdict = run_check("acme_events_before_now", "events", "pagination.complete", fixtures_root=tmp_path)
+        with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)):  # replay happens later
+            verdict = run_check("acme_events_before_now", "events", "pagination.complete", fixtures_root=tmp_path)
     finally:
         SourceRegistry.unregister("acme_events_before_now")
 
     har = read_har(fixtures / "events" / "full.har")
     sent = re.search(r"before=([^&]+)", har.entries[0].request.url)
     assert sent is not None
-    assert int(sent.group(1)) == int(parse_har_time(har.entries[0].started).timestamp() * 1000)
+    assert parse_har_time(har.entries[0].started) == dt.datetime.fromtimestamp(int(sent.group(1)) / 1000, dt.UTC)
     assert verdict.passed, verdict.message
 
 

@@ -20,7 +20,7 @@ from acme_vendor.known_bad import KNOWN_BAD
 
 from harness.paths import REPO_ROOT
 from harness.suite import results as results_file
-from harness.suite.suite import STATUSES, Case, Verdict
+from harness.suite.suite import Case, Verdict
 
 ACME_PACKAGE_PARENT = Path(__file__).parent
 SELECTED = (GOOD, "acme_token_not_password", "acme_never_saves_state")
@@ -65,8 +65,9 @@ def test_two_workers_report_every_case_once_with_the_summary_and_keep_each_sourc
     assert sorted(parallel) == sorted(serial)
     assert parallel == serial
     assert {case.split("/")[0] for case in parallel} == set(SELECTED)
-    counts = {status: list(serial.values()).count(status) for status in STATUSES}
-    summary = "conformance: " + ", ".join(f"{counts[status]} {status}" for status in STATUSES)
+    order = ("passed", "failed", "inconclusive", "blocked", "bypassed")
+    counts = {status: list(serial.values()).count(status) for status in order}
+    summary = "conformance: " + ", ".join(f"{counts[status]} {status}" for status in order)
     assert summary in run.stdout
     assert counts["failed"] >= 2
 

@@ -28,7 +28,14 @@ def test_cases_are_selected_by_source_and_k_and_verdicts_land_in_the_results_fil
     acme_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, results = run_suite(
-        acme_root, tmp_path, "--source", GOOD, "--source", "acme_token_not_password", "-k", "registry or pagination"
+        acme_root,
+        tmp_path,
+        "--source",
+        GOOD,
+        "--source",
+        "acme_token_not_password",
+        "-k",
+        "registry or (pagination and complete)",
     )
     output = capsys.readouterr().out
 
@@ -39,7 +46,11 @@ def test_cases_are_selected_by_source_and_k_and_verdicts_land_in_the_results_fil
     bad = results["acme_token_not_password"]["-"]["registry"]
     assert bad["status"] == "failed" and "PASSWORD" in bad["message"]
     assert "acme_token_not_password/- [registry]: expected credential fields to be PASSWORD fields." in output
-    assert "conformance: 13 passed, 1 failed, 0 inconclusive, 0 blocked, 0 bypassed" in output
+    statuses = [
+        verdict["status"] for checks in results.values() for case in checks.values() for verdict in case.values()
+    ]
+    assert statuses.count("failed") == 1
+    assert f"conformance: {statuses.count('passed')} passed, 1 failed, 0 inconclusive, 0 blocked, 0 bypassed" in output
     assert "Traceback" not in output
 
 
@@ -137,7 +148,11 @@ def test_blocked_cases_are_counted_apart_and_name_their_root_cause_in_the_result
     verdicts = {(endpoint, check): verdict for endpoint, checks in source.items() for check, verdict in checks.items()}
     failed = {case for case, verdict in verdicts.items() if verdict["status"] == "failed"}
     blocked = {case: verdict for case, verdict in verdicts.items() if verdict["status"] == "blocked"}
-    assert failed == {(endpoint, "credentials.placement") for endpoint in ("agents", "events", "tickets")}
+    # The drift checks run against the vendor model, which answers the unknown `api_token` parameter with a 400.
+    on_the_model = {(endpoint, check) for endpoint, check in failed if check.endswith("under_drift")}
+    assert failed - on_the_model == {
+        (endpoint, "credentials.placement") for endpoint in ("agents", "events", "tickets")
+    }
     assert ("-", "credentials") in blocked and any(endpoint == "agents" for endpoint, _ in blocked)
     assert {verdict["blocked_by"] for verdict in blocked.values()} == {"credentials.placement"}
     summary = rf"conformance: \d+ passed, {len(failed)} failed, 0 inconclusive, {len(blocked)} blocked, 0 bypassed"

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
@@ -53,17 +53,14 @@ def incremental(make_inputs: Callable[..., SourceInputs], last_value: Any = None
 
 
 def pages_of(server: HarServer, repository: str) -> list[tuple[str, Rows]]:
-    """The recorded pages of one repository's issues, in `Link` order: (url, rows)."""
-    by_url = {entry.request.url: entry for entry in server.entries}
-    first = next(url for url in by_url if urlsplit(url).path == f"/repos/{repository}/issues")
-    pages: list[tuple[str, Rows]] = []
-    url: str | None = first
-    while url is not None:
-        entry = by_url[url]
-        pages.append((url, json.loads(entry.response.body)))
-        links = requests.utils.parse_header_links(dict(entry.response.headers).get("Link", ""))
-        url = next((link["url"] for link in links if link.get("rel") == "next"), None)
-    return pages
+    """The recorded pages of one repository's issues, in the order they were requested: (url, rows)."""
+    repository_id = {REPOSITORIES[0]: "701234561", REPOSITORIES[1]: "701234562"}[repository]
+    paths = {f"/repos/{repository}/issues", f"/repositories/{repository_id}/issues"}
+    return [
+        (entry.request.url, json.loads(entry.response.body))
+        for entry in server.entries
+        if urlsplit(entry.request.url).path in paths
+    ]
 
 
 def test_issues_of_every_repository_come_merged_in_updated_at_order(
@@ -79,10 +76,11 @@ def test_issues_of_every_repository_come_merged_in_updated_at_order(
     assert len(pages) == len(server.entries)
     assert len(pages_of(server, REPOSITORIES[0])) >= 5
     rows = [row for batch in batches for row in batch]
-    assert sorted(row["id"] for row in rows) == sorted(row["id"] for page in pages for row in page)
+    ids = [row["id"] for row in rows]
+    assert len(ids) == len(set(ids)), "rows a page shares with the one before (same updated_at) come once"
+    assert set(ids) == {row["id"] for page in pages for row in page}
     stamps = [row["updated_at"] for row in rows]
     assert stamps == sorted(stamps), "one watermark covers every repository, so rows come in its order"
-    assert len(batches) == len([page for page in pages if page]), "a batch whenever a page is used up"
     first_two = [query(entry.request.url) for entry in server.entries[:2]]
     assert first_two == [{"state": "all", "sort": "updated", "direction": "asc", "per_page": "10"}] * 2
     assert any("pull_request" in row for row in rows), "pull requests are kept"
@@ -99,8 +97,10 @@ def test_incremental_sends_since_and_gets_only_newer_rows_ascending(
     server = serve_har("issues/incremental.har")
     batches = collect(source, config, incremental(make_inputs, watermark))
     assert len(server.served) == len(server.entries)
-    for entry in server.entries:
-        assert query(entry.request.url)["since"] == watermark
+    for repository in REPOSITORIES:
+        first, *later = [query(url)["since"] for url, _ in pages_of(server, repository)]
+        assert first == watermark
+        assert all(since >= watermark for since in later), "later pages start at the last row's updated_at"
     rows = [row for batch in batches for row in batch]
     assert rows
     assert all(row["updated_at"] >= watermark for row in rows)
@@ -226,15 +226,19 @@ def test_state_is_saved_after_each_batch_not_before(
     state = manager.load_state()
     assert state is not None and state.cursors is not None
     assert set(state.cursors) == set(REPOSITORIES)
-    before_cursors: list[int] = []
+    before_cursors: set[int] = set()
     for repository, cursor in state.cursors.items():
-        pages = pages_of(server, repository)
-        urls = [url for url, _ in pages]
-        assert cursor is not None and cursor[0] in urls
-        index = urls.index(cursor[0])
-        before_cursors += [row["id"] for _, rows in pages[:index] for row in rows]
-        before_cursors += [row["id"] for row in pages[index][1][: cursor[1]]]
-    assert sorted(before_cursors) == sorted(row["id"] for row in handed_over), "the state is where batch 1 ended"
+        assert cursor is not None
+        url, after, seen = cursor
+        assert url in [page_url for page_url, _ in pages_of(server, repository)]
+        rows = {row["id"]: row for _, page in pages_of(server, repository) for row in page}.values()
+        if after is not None:
+            before_cursors |= {
+                row["id"]
+                for row in rows
+                if row["updated_at"] < after or (row["updated_at"] == after and row["id"] in seen)
+            }
+    assert before_cursors == {row["id"] for row in handed_over}, "the state is where batch 1 ended"
 
 
 def test_saved_state_is_where_the_next_run_starts(
@@ -247,36 +251,95 @@ def test_saved_state_is_where_the_next_run_starts(
     inputs = incremental(make_inputs)
     pages = pages_of(server, REPOSITORIES[0])
     third_url, third_rows = pages[2]
-    cursors = {REPOSITORIES[0]: [third_url, 2], REPOSITORIES[1]: None}
+    last_handed_over = third_rows[1]
+    cursors = {
+        REPOSITORIES[0]: [third_url, last_handed_over["updated_at"], [last_handed_over["id"]]],
+        REPOSITORIES[1]: None,
+    }
     source.get_resumable_source_manager(inputs).save_state(GithubResumeConfig(cursors=cursors))
     batches = collect(source, config, inputs)
     assert server.entries[server.served[0]].request.url == third_url
-    expected = third_rows[2:] + [row for _, rows in pages[3:] for row in rows]
-    assert [row for batch in batches for row in batch] == expected
+    every = {row["id"]: row for _, rows in pages[2:] for row in rows}.values()
+    position = (last_handed_over["updated_at"], last_handed_over["id"])
+    expected = [row["id"] for row in every if (row["updated_at"], row["id"]) > position]
+    assert sorted(row["id"] for batch in batches for row in batch) == sorted(expected)
     assert all(REPOSITORIES[1] not in server.entries[index].request.url for index in server.served)
 
 
-def test_merge_orders_ties_by_repository_and_resumes_inside_a_page(mocked: responses.RequestsMock) -> None:
-    def page(stamps: list[str], repository: str, next_url: str | None) -> None:
-        rows = [{"id": f"{repository}-{index}", "updated_at": stamp} for index, stamp in enumerate(stamps)]
-        url = f"{API}/{repository}/p{len(stamps)}"
-        headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
-        mocked.add(responses.GET, url, json=rows, headers=headers)
+class FakeIssues:
+    """A vendor listing rows by `updated_at` ascending with GitHub's `since` (at or after) and `page` links."""
 
-    page(["2024-01-01", "2024-01-03"], "a", f"{API}/a/p1")
-    page(["2024-01-05"], "a", None)
-    page(["2024-01-01", "2024-01-02", "2024-01-09"], "b", None)
+    def __init__(self, mocked: responses.RequestsMock, repository: str, stamps: list[str], per_page: int = 2) -> None:
+        self.rows = [{"id": f"{repository}-{index}", "updated_at": stamp} for index, stamp in enumerate(stamps)]
+        self.per_page = per_page
+        self.url = f"{API}/{repository}/issues"
+        mocked.add_callback(responses.GET, self.url, callback=self.respond)
+
+    def respond(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        params = query(request.url or "")
+        rows = sorted(
+            (row for row in self.rows if row["updated_at"] >= params.get("since", "")), key=lambda r: r["updated_at"]
+        )
+        page = int(params.get("page", "1"))
+        chunk = rows[(page - 1) * self.per_page : page * self.per_page]
+        headers = {}
+        if page * self.per_page < len(rows):
+            headers["Link"] = f'<{self.url}?{urlencode({**params, "page": page + 1})}>; rel="next"'
+        return 200, headers, json.dumps(chunk)
+
+
+def test_merge_orders_ties_by_repository_and_pages_by_position(mocked: responses.RequestsMock) -> None:
+    a = FakeIssues(mocked, "a", ["2024-01-01", "2024-01-03", "2024-01-05"])
+    b = FakeIssues(mocked, "b", ["2024-01-01", "2024-01-02", "2024-01-09"])
     client = make_client(GithubSourceConfig(personal_access_token="fake-github-token-0001", repositories="a/b"))
-    first_urls = {"a": f"{API}/a/p2", "b": f"{API}/b/p3"}
+    first_urls = {"a": a.url, "b": b.url}
     results = list(read_merged(client, first_urls, "updated_at", "github test"))
-    assert [[row["id"] for row in rows] for rows, _ in results] == [["a-0", "b-0", "b-1", "a-1"], ["a-0"], ["b-2"]]
-    assert [cursors for _, cursors in results] == [
-        {"a": [f"{API}/a/p1", 0], "b": [f"{API}/b/p3", 2]},
-        {"a": None, "b": [f"{API}/b/p3", 2]},
-        {"a": None, "b": None},
-    ]
+    assert [[row["id"] for row in rows] for rows, _ in results] == [["a-0", "b-0", "b-1"], ["a-1"], ["a-2"], ["b-2"]]
+    assert results[0][1] == {
+        "a": [a.url, "2024-01-01", ["a-0"]],
+        "b": [f"{b.url}?since=2024-01-02", "2024-01-02", ["b-1"]],
+    }
+    assert results[-1][1]["b"] == [f"{b.url}?since=2024-01-09", "2024-01-09", ["b-2"]], (
+        "a finished repository keeps its position"
+    )
+    a.rows[0]["updated_at"] = "2024-01-10"  # a handed-over row moves to the end while the job is down
+    a.rows.pop(1)  # and a not-yet-delivered one before the page boundary vanishes
     resumed = list(read_merged(client, first_urls, "updated_at", "github test", resume=results[0][1]))
-    assert [[row["id"] for row in rows] for rows, _ in resumed] == [["a-0"], ["b-2"]]
+    assert [row["id"] for rows, _ in resumed for row in rows] == ["a-2", "b-2", "a-0"]
+
+
+def test_many_rows_sharing_one_updated_at_follow_the_vendor_pages(mocked: responses.RequestsMock) -> None:
+    a = FakeIssues(mocked, "a", ["2024-01-01"] * 5 + ["2024-01-02"], per_page=2)
+    client = make_client(GithubSourceConfig(personal_access_token="fake-github-token-0001", repositories="a/b"))
+    rows = [row["id"] for rows, _ in read_merged(client, {"a": a.url}, "updated_at", "github test") for row in rows]
+    assert rows == [f"a-{index}" for index in range(6)]
+
+
+@pytest.mark.parametrize("crash_at", [2, 3, 4, 5])
+def test_a_resume_after_issues_moved_and_vanished_loses_nothing(
+    source: GithubSource,
+    config: GithubSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_simulator: Callable[..., None],
+    simulator_module: Any,
+    crash_at: int,
+) -> None:
+    """While the job is down a delivered issue is edited (it moves to the end of the sort), another delivered one
+    is deleted and a new one is opened: every issue there now reaches the consumer, at its new version."""
+    model = simulator_module.vendor_model()
+    serve_simulator(model.respond)
+    inputs = incremental(make_inputs)
+    items = iter(source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs).items())
+    durable = [row for _ in range(crash_at - 1) for row in next(items)]
+    next(items)
+    items.close()
+    model.update("issues", (durable[0]["id"],))
+    model.delete("issues", (durable[-1]["id"],))
+    model.insert("issues")
+    resumed = [row for batch in collect(source, config, inputs) for row in batch]
+    latest = {row["id"]: row["updated_at"] for row in [*durable, *resumed]}
+    issues = model.endpoint("issues")
+    assert {key: issues.version((key,)) for (key,) in issues.row_keys()}.items() <= latest.items()
 
 
 def test_state_naming_an_unconfigured_repository_starts_over(
@@ -311,7 +374,8 @@ def test_crash_at_every_checkpoint_resumes_without_loss(
     full = collect(source, config, make_inputs(schema_name, job_id=f"{schema_name}-full"))
     # Where the resumed run refetches the page batch k came from: a fan-out re-reads its parent page first,
     # a merged list reloads every repository's current page.
-    window = {"repositories": 1, "issues": len(REPOSITORIES), "issue_comments": 2}[schema_name]
+    # A fan-out re-reads the parent page, then the comments of the parent it stopped in from their first page.
+    window = {"repositories": 1, "issues": len(REPOSITORIES), "issue_comments": 3}[schema_name]
     assert len(full) >= 2
     for k in range(1, len(full) + 1):
         inputs = make_inputs(schema_name, job_id=f"{schema_name}-crash-{k}")

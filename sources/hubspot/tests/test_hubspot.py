@@ -1,4 +1,5 @@
-"""HubSpot transport: pagination on recorded pages, search filters and ceiling, resume, errors, pipeline."""
+"""HubSpot transport: pagination on recorded pages, keyset search paging, resume (also after rows moved), errors,
+pipeline."""
 
 from __future__ import annotations
 
@@ -66,7 +67,11 @@ def test_full_sync_first_request_has_no_filter_and_no_cursor(source, config, ser
         "properties": list(ENDPOINTS["contacts"].properties),
         "limit": 10,
     }
-    assert second["after"] == "10"
+    last = json.loads(mocked.calls[0].response.text)["results"][-1]
+    assert second == search_body(
+        ENDPOINTS["contacts"], "lastmodifieddate", None, 10, after_row=(to_epoch_ms(last["updatedAt"], "t"), last["id"])
+    )
+    assert "after" not in second, "search pages by the last row's position, never by HubSpot's result offset"
     assert all(call.request.method == "POST" for call in mocked.calls)
 
 
@@ -101,9 +106,12 @@ def test_incremental_sync_filters_server_side_on_the_last_modified_property(
     assert server.all_served
     prop = ENDPOINTS[endpoint].last_modified_property
     expected_filter = {"propertyName": prop, "operator": "GTE", "value": str(int(middle.timestamp() * 1000))}
-    for body in sent_bodies(mocked):
-        assert body["filterGroups"] == [{"filters": [expected_filter]}]
+    first, *later = sent_bodies(mocked)
+    assert first["filterGroups"] == [{"filters": [expected_filter]}]
+    for body in [first, *later]:
         assert body["sorts"] == [{"propertyName": prop, "direction": "ASCENDING"}]
+    for body in later:  # past the watermark already: filtered to the rows after the previous page's last row
+        assert int(body["filterGroups"][0]["filters"][0]["value"]) >= int(expected_filter["value"])
     assert rows and all(datetime.fromisoformat(row["updatedAt"]) >= middle for row in rows)
     assert len(rows) < len(base)
 
@@ -137,6 +145,16 @@ def test_resync_returns_only_rows_changed_since_the_watermark(
 
 
 def test_search_body_is_byte_stable() -> None:
+    anchored = search_body(ENDPOINTS["deals"], "hs_lastmodifieddate", None, 10, after_row=(1718102675000, "42"))
+    assert anchored["filterGroups"] == [
+        {"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GT", "value": "1718102675000"}]},
+        {
+            "filters": [
+                {"propertyName": "hs_lastmodifieddate", "operator": "EQ", "value": "1718102675000"},
+                {"propertyName": "hs_object_id", "operator": "GT", "value": "42"},
+            ]
+        },
+    ]
     endpoint = ENDPOINTS["deals"]
     first = json.dumps(search_body(endpoint, "hs_lastmodifieddate", 1718102675000, 10))
     again = json.dumps(search_body(endpoint, "hs_lastmodifieddate", 1718102675000, 10))
@@ -174,24 +192,28 @@ def test_an_unoffered_incremental_field_is_refused(source, config, inputs_for) -
         open_source(source, config, inputs)
 
 
-def test_search_reanchors_before_the_result_ceiling(inputs_for, mocked, serve_simulator, simulator_module) -> None:
+def position(row: dict) -> tuple[int, str]:
+    return to_epoch_ms(row["updatedAt"], "test"), row["id"]
+
+
+def test_each_search_page_is_filtered_to_the_rows_after_the_last_one(
+    inputs_for, mocked, serve_simulator, simulator_module
+) -> None:
     dataset = simulator_module.build_dataset()
-    serve_simulator(simulator_module.HubspotSimulator(dataset, search_ceiling=20))
+    serve_simulator(simulator_module.HubspotSimulator(dataset))
     inputs = inputs_for("contacts", incremental=True)
     manager = HubspotSource().get_resumable_source_manager(inputs)
-    response = hubspot_source("fake-hubspot-token-0001", "contacts", 10, inputs, manager, search_ceiling=20)
-    rows = [row for batch in response.items() for row in batch]
-    assert {row["id"] for row in rows} == {row.id for row in dataset["contacts"]}
-    assert all(call.response.status_code == 200 for call in mocked.calls), "no request may pass the ceiling"
+    batches = list(hubspot_source("fake-hubspot-token-0001", "contacts", 10, inputs, manager).items())
+    rows = [row for batch in batches for row in batch]
+    assert sorted(row["id"] for row in rows) == sorted(row.id for row in dataset["contacts"])
     bodies = sent_bodies(mocked)
-    assert max(int(body.get("after", 0)) for body in bodies) < 20
-    reanchored = [body for body in bodies[1:] if body["filterGroups"] and "after" not in body]
-    assert reanchored, "the search must restart with a new filter instead of paging past the ceiling"
-    anchor = int(reanchored[0]["filterGroups"][0]["filters"][0]["value"])
-    assert anchor == to_epoch_ms(rows[19]["updatedAt"], "test")
+    assert all("after" not in body for body in bodies)
+    for batch, body in zip(batches[:-1], bodies[1:], strict=True):
+        assert body == search_body(ENDPOINTS["contacts"], "lastmodifieddate", None, 10, after_row=position(batch[-1]))
 
 
-def test_search_ceiling_with_one_shared_timestamp_fails_clearly(inputs_for, serve_simulator, simulator_module) -> None:
+def test_rows_sharing_one_timestamp_are_paged_by_object_id(inputs_for, serve_simulator, simulator_module) -> None:
+    """More rows share one last-modified time than the search ceiling allows: the id tie-break pages past them."""
     dataset = simulator_module.build_dataset()
     moment = datetime(2024, 5, 1, tzinfo=UTC)
     for row in dataset["deals"]:
@@ -199,9 +221,39 @@ def test_search_ceiling_with_one_shared_timestamp_fails_clearly(inputs_for, serv
     serve_simulator(simulator_module.HubspotSimulator(dataset, search_ceiling=20))
     inputs = inputs_for("deals", last_value=moment)
     manager = HubspotSource().get_resumable_source_manager(inputs)
-    response = hubspot_source("fake-hubspot-token-0001", "deals", 10, inputs, manager, search_ceiling=20)
-    with pytest.raises(HubspotError, match=r"^hubspot deals: 20 or more rows share hs_lastmodifieddate=1714521600000"):
-        list(response.items())
+    rows = [
+        row
+        for batch in hubspot_source("fake-hubspot-token-0001", "deals", 10, inputs, manager).items()
+        for row in batch
+    ]
+    assert [row["id"] for row in rows] == sorted((row.id for row in dataset["deals"]), key=int)
+
+
+@pytest.mark.parametrize("crash_at", [2, 3, 4])
+def test_a_resume_after_rows_moved_and_vanished_loses_nothing(
+    inputs_for, mocked, serve_simulator, simulator_module, crash_at
+) -> None:
+    """While the job is down, a delivered contact is edited (it moves to the end of the sort), another delivered
+    one is deleted and one is created: every contact there now reaches the consumer."""
+    model = simulator_module.vendor_model()
+    serve_simulator(model.respond)
+    inputs = inputs_for("contacts", incremental=True)
+    source = HubspotSource()
+    response = hubspot_source(
+        "fake-hubspot-token-0001", "contacts", 10, inputs, source.get_resumable_source_manager(inputs)
+    )
+    durable = [row for batch in crash_while_handling(iter(response.items()), batch=crash_at) for row in batch]
+    moved, gone = durable[0]["id"], durable[-1]["id"]
+    model.update("contacts", (moved,))
+    model.delete("contacts", (gone,))
+    model.insert("contacts")
+    resumed_response = hubspot_source(
+        "fake-hubspot-token-0001", "contacts", 10, inputs, source.get_resumable_source_manager(inputs)
+    )
+    resumed = [row for batch in resumed_response.items() for row in batch]
+    have = {row["id"] for row in durable} | {row["id"] for row in resumed}
+    assert {key for (key,) in model.endpoint("contacts").row_keys()} <= have
+    assert moved in {row["id"] for row in resumed}, "the edited contact comes again at its new version"
 
 
 @pytest.mark.parametrize(("scenario", "incremental"), [("full", True), ("list", False)])
@@ -234,7 +286,9 @@ def test_resume_after_a_crash_continues_from_the_saved_page(
     resumed = [row for batch in open_source(source, config, inputs).items() for row in batch]
     first_resumed = mocked.calls[0].request
     if incremental:
-        assert json.loads(first_resumed.body)["after"] == "10"
+        assert json.loads(first_resumed.body) == search_body(
+            ENDPOINTS["contacts"], "lastmodifieddate", None, 10, after_row=position(durable[-1])
+        )
     else:
         second_page_after = json.loads(server.entries[0].response.body)["paging"]["next"]["after"]
         assert first_resumed.url.endswith(f"&after={second_page_after}")

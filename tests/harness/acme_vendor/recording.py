@@ -6,15 +6,23 @@ from pathlib import Path
 from typing import Any
 
 from acme_vendor.dataset import AcmeData
+from acme_vendor.model import save as save_model
 from acme_vendor.simulator import TOKEN, simulator
 from harness.fixtures.pagination import parse_contract
 from harness.recording.recorder import Recorder
 
 COMMENT = "simulated Acme Helpdesk API (tests/harness/acme_vendor/simulator.py)"
 # The Acme API's pagination, as its documentation (simulator.py's docstring) states it: tickets answer `has_more`
-# and take `starting_after=<last id>`, agents send `Link: rel="next"`, events hand out `next_cursor`.
-PAGINATION: dict[str, dict[str, str]] = {
-    "tickets": {"style": "starting-after"},
+# and `next_cursor` (sent back as `cursor`; `starting_after` and `page` continue a listing too), agents send
+# `Link: rel="next"`, events hand out `next_cursor`.
+PAGINATION: dict[str, dict[str, Any]] = {
+    "tickets": {
+        "style": "cursor",
+        "cursor": "next_cursor",
+        "cursor_param": "cursor",
+        "has_more": "has_more",
+        "also_continues": ["starting_after", "page"],
+    },
     "agents": {"style": "link-header"},
     "events": {"style": "cursor", "cursor": "next_cursor", "cursor_param": "cursor", "items": "events"},
 }
@@ -97,4 +105,5 @@ def record(
         earliest_value=occurred[len(occurred) * 2 // 3],
     )
     (out_dir / "manifest.toml").write_text("\n".join(lines) + "\n")
+    save_model(data, out_dir)
     return out_dir

@@ -3,7 +3,9 @@
 - `GET /v1/me`: the account and the token's scopes (the credential probe).
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
   default **desc**), `updated_since` / `created_since` (inclusive; documented as ISO 8601 in UTC with `Z`,
-  `2024-03-01T00:00:00Z`), `starting_after` (a ticket id). Body `{"data": [...], "has_more": bool}`.
+  `2024-03-01T00:00:00Z`), and one of `cursor` (the `next_cursor` of the page before: an opaque keyset position,
+  the last row's sort value and id, valid whatever changed since), `starting_after` (a ticket id, resolved where
+  that ticket is now) or `page` (from 1). Body `{"data": [...], "has_more": bool, "next_cursor": str | null}`.
 - `GET /v1/agents`: `page` (1 or more), `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), both documented as epoch
   milliseconds; `cursor` (opaque). Body `{"events": [...], "next_cursor": str | null}`.
@@ -82,6 +84,24 @@ def _limit(params: dict[str, str], default: int) -> int:
     return max(1, min(MAX_LIMIT, int(params.get("limit", default))))
 
 
+def _ticket_cursor(sort_by: str, order: str, row: dict[str, Any]) -> str:
+    position = {"s": sort_by, "o": order, "v": row[sort_by], "id": row["id"]}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
+def _after_cursor(rows: list[dict[str, Any]], token: str, sort_by: str, order: str) -> list[dict[str, Any]] | None:
+    try:
+        position = json.loads(base64.urlsafe_b64decode(token))
+        if (position["s"], position["o"]) != (sort_by, order):
+            return None
+        last = (position["v"], position["id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if order == "desc":
+        return [row for row in rows if (row[sort_by], row["id"]) < last]
+    return [row for row in rows if (row[sort_by], row["id"]) > last]
+
+
 def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     sort_by = params.get("sort_by", "created_at")
     order = params.get("order", "desc")
@@ -98,13 +118,22 @@ def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
             rows = [row for row in rows if parse(row[field]) >= floor]
     rows = sorted(rows, key=lambda row: (row[sort_by], row["id"]), reverse=order == "desc")
     after = params.get("starting_after")
-    if after is not None:
+    limit = _limit(params, 10)
+    if "cursor" in params:
+        found = _after_cursor(rows, params["cursor"], sort_by, order)
+        if found is None:
+            return _error(400, "invalid_cursor", "Malformed cursor, or a cursor of another sort order")
+        rows = found
+    elif after is not None:
         ids = [row["id"] for row in rows]
         if after not in ids:
             return _error(400, "invalid_param", f"No such ticket: {after}")
         rows = rows[ids.index(after) + 1 :]
-    limit = _limit(params, 10)
-    return SimulatedResponse(200, {"data": rows[:limit], "has_more": len(rows) > limit}, dict(RATE_HEADERS))
+    elif "page" in params:
+        rows = rows[(max(1, int(params["page"])) - 1) * limit :]
+    page, more = rows[:limit], len(rows) > limit
+    body = {"data": page, "has_more": more, "next_cursor": _ticket_cursor(sort_by, order, page[-1]) if more else None}
+    return SimulatedResponse(200, body, dict(RATE_HEADERS))
 
 
 def _agents(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
@@ -165,7 +194,7 @@ def simulator(
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
             "/v1/tickets": (
-                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after"},
+                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after", "page", "cursor"},
                 _tickets,
             ),
             "/v1/agents": ({"page", "per_page"}, _agents),

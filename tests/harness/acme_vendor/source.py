@@ -214,7 +214,7 @@ class AcmeSource(ResumableSource[AcmeConfig, AcmeResume], WebhookSource[AcmeConf
     def paginator(self, endpoint: AcmeEndpoint) -> BasePaginator:
         if endpoint.name == "tickets":
             return JSONResponseCursorPaginator(
-                cursor_path=None, cursor_param="starting_after", has_more_path="has_more", cursor_from_last_item="id"
+                cursor_path="next_cursor", cursor_param="cursor", has_more_path="has_more"
             )
         if endpoint.name == "events":
             return JSONResponseCursorPaginator(cursor_path="next_cursor", cursor_param="cursor")

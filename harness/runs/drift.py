@@ -1,0 +1,245 @@
+"""Runs against a vendor model whose data changes mid-way: after a crash (before the resume) or between pages.
+
+`resume_under_drift`: the crash model at batch k over the model's dataset v1, then a seeded `Drift` (rows moved
+across the crash position by updates, one insert, one delete) makes v2, a new source instance resumes with the
+same job id, and (incremental endpoints) the next incremental sync runs from the watermark the pipeline stored.
+Every step's batches are merged by primary key into one Delta table, batches 1..k-1 of the crashed run first.
+
+`pages_under_drift`: one uninterrupted sync; after the page that ends batch p, rows are updated and inserted.
+
+Both go through `engine.execute` with a `SimulatedReplay` backend: same egress guard, fake clock, tracked
+transport records and `RunRecord`s as replayed runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from harness import pipeline
+from harness.pipeline.batcher import Batcher
+from harness.pipeline.delta_writer import DeltaWriter
+from harness.pipeline.errors import SyncTarget
+from harness.pipeline.partitioning import PartitionSpec
+from harness.pipeline.watermarks import Watermark, WatermarkTracker
+from harness.replay.simulated import SimulatedReplay
+from harness.runs.engine import execute, work_root
+from harness.runs.records import BatchRecord, RunRecord, RunSpec
+from harness.runs.targets import EndpointUnderTest
+from harness.simulators.loader import ModelProblem, new_model
+from harness.simulators.model import Change, Key, VendorModel
+
+_counter = itertools.count(1)
+
+
+def _backend(target: EndpointUnderTest, model: VendorModel) -> SimulatedReplay:
+    return SimulatedReplay(model, secrets=target.sut.secrets, origin_dirs=target.sut.origin_dirs)
+
+
+def fixtures_dir(target: EndpointUnderTest) -> Path:
+    return target.sut.fixtures_root / target.source_type
+
+
+def primary_keys(record: RunRecord) -> tuple[str, ...]:
+    return tuple(record.response.primary_keys or ()) if record.response else ()
+
+
+def keys_of(batches: Iterable[BatchRecord], keys: tuple[str, ...]) -> list[Key]:
+    seen: dict[Key, None] = {}
+    for batch in batches:
+        for row in batch.rows:
+            seen.setdefault(tuple(row.get(name) for name in keys), None)
+    return list(seen)
+
+
+@dataclasses.dataclass(frozen=True)
+class Drift:
+    """The changes made to the vendor's data, and which side of the crash position each changed row was on."""
+
+    changes: tuple[Change, ...]
+    delivered: frozenset[Key]
+
+    @property
+    def deleted(self) -> frozenset[Key]:
+        return frozenset(change.key for change in self.changes if change.kind == "delete")
+
+    def describe(self, names: tuple[str, ...]) -> str:
+        parts = []
+        for change in self.changes:
+            key = ", ".join(f"{name}={value!r}" for name, value in zip(names, change.key, strict=False))
+            side = ""
+            if change.kind != "insert":
+                side = " (delivered before)" if change.key in self.delivered else " (not yet delivered)"
+            parts.append(f"{change.kind} {key}{side}")
+        return "; ".join(parts) or "no change (the endpoint's rows never change)"
+
+
+def apply_drift(model: VendorModel, endpoint: str, delivered: list[Key], seed: str, kinds: tuple[str, ...]) -> Drift:
+    """Seeded changes: update one delivered and one not-yet-delivered row (the vendor's sort moves them), insert
+    one row, delete one row (a delivered one when there is one). Only the changes the endpoint allows."""
+    rng = random.Random(seed)
+    data = model.endpoint(endpoint)
+    allowed = [kind for kind in kinds if kind in data.mutations]
+    current = data.row_keys()
+    done = set(delivered)
+    before = [key for key in current if key in done]
+    after = [key for key in current if key not in done]
+    changes: list[Change] = []
+    touched: set[Key] = set()
+    if "update" in allowed:
+        for side in (before, after):
+            if side:
+                key = rng.choice(side)
+                touched.add(key)
+                changes.append(model.update(endpoint, key))
+    if "insert" in allowed:
+        changes.append(model.insert(endpoint))
+    if "delete" in allowed:
+        pool = [key for key in before if key not in touched] or [key for key in after if key not in touched]
+        if pool:
+            changes.append(model.delete(endpoint, rng.choice(pool)))
+    return Drift(tuple(changes), frozenset(done))
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftResumeRecord:
+    crash_at: int
+    drift: Drift
+    crashed: RunRecord
+    resumed: RunRecord
+    incremental: RunRecord | None
+    watermark: Any
+    table_rows: tuple[dict[str, Any], ...]
+    expected: dict[Key, Any]  # primary key -> version (the model's v2 after the resume), deleted rows excluded
+    version_field: str | None
+    existed: frozenset[Key]  # keys of dataset v1
+
+
+class _Table:
+    """One Delta table every step's batches are merged into by primary key; tracks the incremental watermark."""
+
+    def __init__(self, record: RunRecord, path: Path) -> None:
+        assert record.response is not None
+        self.path = path
+        self.response = record.response
+        self.target = SyncTarget(source=record.source_type, endpoint=record.endpoint)
+        field = record.inputs.incremental_field if record.inputs.should_use_incremental_field else None
+        self.tracker = (
+            WatermarkTracker(Watermark(field), self.response.sort_mode, self.target) if field is not None else None
+        )
+        self.index = 0
+
+    def merge(self, batches: Iterable[BatchRecord]) -> None:
+        """One step's batches as one merge (a later batch's row wins, as batch-by-batch merges would have it)."""
+        names = tuple(self.response.primary_keys or ())
+        latest: dict[Key, dict[str, Any]] = {}
+        for batch in batches:
+            for row in batch.rows:
+                key = tuple(row.get(name) for name in names)
+                latest.pop(key, None)
+                latest[key] = row
+        if not latest:
+            return
+        writer = DeltaWriter(
+            self.path,
+            disposition="incremental",
+            primary_keys=self.response.primary_keys,
+            partition=PartitionSpec.from_response(self.response, self.target),  # type: ignore[arg-type]
+            allow_duplicate_keys=bool(self.response.has_duplicate_primary_keys),
+            target=self.target,
+        )
+        for table in Batcher(target=self.target, batch_per_item=True).batches([list(latest.values())]):
+            self.index += 1
+            bounds = self.tracker.bounds(table, self.index) if self.tracker is not None else None
+            writer.write(table, self.index)
+            if self.tracker is not None and bounds is not None:
+                self.tracker.advance(bounds)
+
+    def watermark(self) -> Any:
+        return self.tracker.finish().last_value if self.tracker is not None else None
+
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        if not (self.path / "_delta_log").is_dir():
+            return ()
+        return tuple(pipeline.read_table(self.path).to_pylist())
+
+
+def baseline(target: EndpointUnderTest) -> RunRecord:
+    """An uninterrupted `full` sync over the model's dataset v1."""
+    model = new_model(fixtures_dir(target))
+    return execute(target, RunSpec("full"), backend=_backend(target, model))
+
+
+def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeRecord:
+    model = new_model(fixtures_dir(target))
+    existed = frozenset(model.endpoint(target.name).row_keys())
+    job_id = f"conformance-drift-{next(_counter)}"
+    crashed = execute(
+        target, RunSpec("full", crash_at=crash_at), job_id=job_id, keep_state=True, backend=_backend(target, model)
+    )
+    names = primary_keys(crashed)
+    durable = crashed.batches[: crash_at - 1]
+    seed = f"{target.source_type}/{target.name}/resume/{crash_at}"
+    drift = apply_drift(model, target.name, keys_of(durable, names), seed, ("update", "insert", "delete"))
+    resumed = execute(target, RunSpec("full"), job_id=job_id, backend=_backend(target, model))
+    table = _Table(crashed, work_root() / f"drift-table-{next(_counter)}")
+    table.merge(durable)
+    table.merge(resumed.batches)
+    watermark = table.watermark()
+    incremental = None
+    if target.incremental and resumed.completed:
+        scenario = "incremental" if target.scenario("incremental") is not None else "full"
+        field = crashed.inputs.incremental_field or (target.scenario(scenario).incremental_field)  # type: ignore[union-attr]
+        overrides = (
+            ("should_use_incremental_field", True),
+            ("incremental_field", field),
+            ("db_incremental_field_last_value", watermark),
+            ("db_incremental_field_earliest_value", None),
+        )
+        if field is not None:
+            spec = RunSpec(scenario, overrides=overrides)
+            incremental = execute(target, spec, backend=_backend(target, model))
+            table.merge(incremental.batches)
+    data = model.endpoint(target.name)
+    expected = {key: data.version(key) for key in data.row_keys()}
+    return DriftResumeRecord(
+        crash_at, drift, crashed, resumed, incremental, watermark, table.rows(), expected, data.version_field, existed
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftPagesRecord:
+    after_batch: int
+    drift: Drift
+    run: RunRecord
+    expected: frozenset[Key]  # rows of v1 still there at the end (updated or not)
+
+
+def pages_under_drift(target: EndpointUnderTest, plain: RunRecord, after_batch: int) -> DriftPagesRecord:
+    """A full sync whose data changes after the responses that made batch `after_batch` (of the `plain` run)."""
+    model = new_model(fixtures_dir(target))
+    names = primary_keys(plain)
+    delivered = keys_of(plain.batches[:after_batch], names)
+    backend = _backend(target, model)
+    changes: list[Drift] = []
+    problems: list[Exception] = []
+    seed = f"{target.source_type}/{target.name}/pages/{after_batch}"
+    start = set(model.endpoint(target.name).row_keys())
+
+    def mutate() -> None:
+        try:
+            changes.append(apply_drift(model, target.name, delivered, seed, ("update", "insert")))
+        except Exception as exc:  # the vendor model's fault, not the source's: reported after the run
+            problems.append(exc)
+
+    backend.between_pages(plain.batches[after_batch - 1].requests_before, mutate)
+    run = execute(target, RunSpec("full"), backend=backend)
+    if problems:
+        raise ModelProblem(f"{fixtures_dir(target)}/simulator.py: changing {target.name}: {problems[0]!r}")
+    drift = changes[0] if changes else Drift((), frozenset(delivered))
+    remaining = frozenset(key for key in model.endpoint(target.name).row_keys() if key in start)
+    return DriftPagesRecord(after_batch, drift, run, remaining)
