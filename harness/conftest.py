@@ -17,7 +17,9 @@ if SOURCES_IMPORT_ERROR is None:
         pytest_configure,
         pytest_generate_tests,
         pytest_sessionfinish,
+        pytest_sessionstart,
         pytest_terminal_summary,
+        pytest_unconfigure,
     )
 else:
 

@@ -1,11 +1,16 @@
 """Record HAR fixtures by running a real connector against a vendor simulator, scrubbing every secret.
 
 A simulator is a function from the request the connector sent to the response the vendor would give
-(`SimulatedResponse`). The recorder intercepts the connector's HTTP in-process (`responses`), asks the
-simulator, and writes what crossed the wire as HAR 1.2 with credentials redacted. It refuses to write a
-fixture in which a fake credential would appear in a response, a scenario whose last response still offers a next
-page by the endpoint's pagination contract (unless the manifest declares the scenario `truncated` with a reason),
-and a sync that does not end (more than MAX_REQUESTS requests, or MAX_IDLE_BATCHES batches without a request).
+(`SimulatedResponse`). The recorder reaches it through a transport (`harness.recording.transports`: in-process
+with `responses`, or through mitmdump; the live vendor goes through mitmdump too), scrubs every exchange
+(`harness.recording.scrubbing`) and writes what crossed the wire as HAR 1.2, then the manifest entries
+(`harness.recording.manifest_writer`). `harness.recording.cli` makes a whole recording atomic per source.
+
+The recorder refuses to write a fixture of a simulator recording whose URL carries a credential (a live recording
+scrubs it instead), a fixture in which the vendor rejected a request as malformed (400 / 422), a scenario whose
+last response still offers a next page by the endpoint's pagination contract (unless the manifest declares the
+scenario `truncated` with a reason), and a sync that does not end (more than MAX_REQUESTS requests, or
+MAX_IDLE_BATCHES batches without a request).
 
 Each HAR is recorded on a frozen clock (`harness.runs.frozen_time`): time stands still at the moment the
 recording starts, sleeps advance it without waiting, and every entry's `startedDateTime` is the frozen time it
@@ -20,14 +25,12 @@ import dataclasses
 import datetime as dt
 import importlib.util
 import json
-import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import requests
-import responses
 
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
@@ -35,12 +38,17 @@ from harness.fixtures.pagination import Call, PaginationContract
 from harness.fixtures.pagination_walk import unfollowed_last_offer
 from harness.one_line import describe
 from harness.paths import FIXTURES_ROOT
+from harness.recording.manifest_writer import ManifestEntries, write_manifest
+from harness.recording.scrubbing import Exchange, Scrubber
+from harness.recording.transports import CaptureError, ConnectorFailed, InProcessSimulator, Transport
 from harness.replay.credential_places import credential_places
 from harness.runs.frozen_time import frozen_clock, har_time, now_to_the_second
 from harness.runs.sync_driver import get_source, job_scope, make_inputs, open_response
-from sources.common.scrub import REDACTED, SENSITIVE_HEADERS, scrub_text, scrub_url, secret_header_values
+from sources.common.scrub import scrub_text, scrub_url, secret_header_values
 
 DROPPED_REQUEST_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length"})
+# Headers that differ on every response; left out of the manifest's vendor errors.
+VOLATILE = frozenset({"date", "server", "x-github-request-id", "x-request-id", "cf-ray", "etag", "age", "expires"})
 RECORDER_NAME = "warehouse-conformance-recorder"
 RECORDER_VERSION = "1"
 MAX_REQUESTS = 1000
@@ -76,19 +84,16 @@ class SimulatedResponse:
 
 Simulator = Callable[[requests.PreparedRequest], SimulatedResponse]
 
-STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized"}
-STATUS_TEXT |= {403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
-
-
-def _request_body(request: requests.PreparedRequest) -> str | None:
-    body = request.body
-    if body is None:
-        return None
-    return body.decode() if isinstance(body, bytes) else str(body)
-
 
 class Recorder:
-    """Records one source's fixtures into `fixtures/<source>/`."""
+    """Records one source's fixtures into `fixtures/<source>/` and notes each scenario for the manifest.
+
+    `transport` decides how the connector reaches the vendor (default: the simulator, in-process); every
+    exchange is scrubbed (`harness.recording.scrubbing`) before its HAR is written. `write_manifest()` merges
+    what was recorded into the folder's manifest. `shown_dir` is where the fixtures land, named in messages
+    (`out_dir` may be a staging copy of it). `refuse_credential_urls=False` (live recordings) scrubs a credential
+    in a URL instead of refusing the recording.
+    """
 
     def __init__(
         self,
@@ -96,7 +101,12 @@ class Recorder:
         config: dict[str, Any],
         comment: str,
         out_dir: Path | None = None,
+        transport: Transport | None = None,
+        manifest_config: dict[str, Any] | None = None,
         pagination: Mapping[str, PaginationContract] | None = None,
+        *,
+        shown_dir: Path | None = None,
+        refuse_credential_urls: bool = True,
     ):
         self.source = get_source(source_type)
         self.config_payload = config
@@ -104,79 +114,85 @@ class Recorder:
         self.out_dir = out_dir or FIXTURES_ROOT / source_type
         self.creator = {"name": RECORDER_NAME, "version": RECORDER_VERSION, "comment": comment}
         self.secrets = {str(config[key]) for key in self.source.sensitive_keys if config.get(key)}
+        self.transport: Transport = transport or InProcessSimulator()
+        self.scrubber = Scrubber(self.secrets)
+        # The manifest gets the config the replay runs with: a live recording's placeholders, never its secrets.
+        self.manifest = ManifestEntries(source_type, dict(manifest_config or config), comment)
+        self.rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.shown_dir = shown_dir or self.out_dir
+        self.refuse_credential_urls = refuse_credential_urls
+        self.requests_sent = 0
         # The vendor's contracts and the truncated scenarios, from the manifest beside the fixtures unless given.
         declared, self.truncated = load_pagination(self.out_dir / MANIFEST_NAME)
         self.pagination = dict(declared if pagination is None else pagination)
 
     def _capture(
         self,
-        simulator: Simulator,
+        simulator: Simulator | None,
         work: Callable[[], Any],
         har_path: Path,
         verify: Callable[[list[HarEntry]], None] | None = None,
     ) -> Path:
-        entries: list[HarEntry] = []
-        self._live_entries = entries
+        shown = self._shown(har_path)
         refusals: list[RecordingError] = []
-        simulator_failures: list[RecordingError] = []
+        self.requests_sent = 0
 
-        def respond(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-            if len(entries) >= MAX_REQUESTS:
-                raise _Runaway(f"{har_path}: the sync did not end: {MAX_REQUESTS} requests, the last {request.url}")
-            refusal = self.refuse_credential_url(request, har_path)
+        def guard(request: requests.PreparedRequest) -> None:
+            """Before each request reaches the vendor: the request cap, then the credential-URL refusal."""
+            if self.requests_sent >= MAX_REQUESTS:
+                last = scrub_url(request.url or "", self.secrets)
+                raise _Runaway(f"{shown}: the sync did not end: {MAX_REQUESTS} requests, the last {last}")
+            self.requests_sent += 1
+            refusal = self.refuse_credential_url(request, har_path) if self.refuse_credential_urls else None
             if refusal is not None:
                 refusals.append(refusal)
                 raise refusal
-            try:
-                simulated = simulator(request)
-            except Exception as exc:
-                url = scrub_text(request.url or "", self.secrets)
-                answering = f"answering {request.method} {url}"
-                failure = RecordingError(f"{har_path}: the simulator raised {describe(exc)} {answering}")
-                simulator_failures.append(failure)  # reported even if the connector catches or wraps it
-                raise failure from exc
-            entries.append(self._entry(request, simulated))
-            return simulated.status, dict(simulated.headers), simulated.text()
 
-        with (
-            frozen_clock(now_to_the_second()),
-            responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
-        ):
-            for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-                mock.add_callback(method, re.compile(r"https?://.*"), callback=respond)
-            try:
-                work()
-            except _Runaway as exc:
-                raise RecordingError(str(exc)) from None
-            except Exception as exc:
-                # Raised even when the connector swallowed or wrapped them: a refusal, then a simulator failure,
-                # then a request the vendor rejected, and only then the connector's own error.
-                for failures in (refusals, simulator_failures):
-                    if failures:
-                        raise failures[0] from None
-                self._refuse_rejected(entries, har_path)
-                if isinstance(exc, RecordingError):
-                    raise
-                raise RecordingError(f"{har_path}: the connector failed while recording: {describe(exc)}") from None
-        for failures in (refusals, simulator_failures):
-            if failures:
-                raise failures[0]
-        self._refuse_rejected(entries, har_path)
-        if not entries:
-            raise RecordingError(f"{har_path}: the run made no request")
+        try:
+            with frozen_clock(now_to_the_second()):
+                exchanges = self.transport.capture(simulator, work, guard)
+        except _Runaway as exc:
+            raise RecordingError(str(exc)) from None
+        except (CaptureError, ConnectorFailed) as exc:
+            # Raised even when the connector swallowed or wrapped them: a refusal, then a simulator failure,
+            # then a request the vendor rejected, and only then the connector's own error.
+            if refusals:
+                raise refusals[0] from None
+            if isinstance(exc, CaptureError):
+                raise RecordingError(f"{shown}: {scrub_text(str(exc), self.secrets)}") from None
+            self.scrubber.learn(exc.exchanges)
+            self._refuse_rejected([self._entry(exchange) for exchange in exc.exchanges], shown)
+            if isinstance(exc.error, RecordingError):
+                raise exc.error from None
+            failure = scrub_text(describe(exc.error), self.secrets)
+            raise RecordingError(f"{shown}: the connector failed while recording: {failure}") from None
+        if refusals:
+            raise refusals[0]
+        if not exchanges:
+            raise RecordingError(f"{shown}: the run made no request")
+        self.scrubber.learn(exchanges)
+        entries = [self._entry(exchange) for exchange in exchanges]
+        self._refuse_rejected(entries, shown)
         if verify is not None:
             verify(entries)
         write_har(har_path, entries, self.creator)
         return har_path
 
+    def _shown(self, har_path: Path) -> Path:
+        """`har_path` where it will land (a staging copy's path is named as the fixtures folder's)."""
+        try:
+            return self.shown_dir / har_path.relative_to(self.out_dir)
+        except ValueError:
+            return har_path
+
     @staticmethod
-    def _refuse_rejected(entries: list[HarEntry], har_path: Path) -> None:
+    def _refuse_rejected(entries: list[HarEntry], shown: Path) -> None:
         """A request the vendor rejected as malformed (400 / 422) is a connector bug, never a fixture."""
         for entry in entries:
             if entry.response.status in REJECTED_STATUSES:
                 body = " ".join(entry.response.body.split())
                 raise RecordingError(
-                    f"{har_path}: the vendor rejected {entry.request.method} {entry.request.url} with "
+                    f"{shown}: the vendor rejected {entry.request.method} {entry.request.url} with "
                     f"{entry.response.status}: {body[:300]} (fix the request; this scenario was not written)"
                 )
 
@@ -194,66 +210,64 @@ class Recorder:
             "header the vendor documents (e.g. Authorization), never in the URL"
         )
 
-    def _entry(self, request: requests.PreparedRequest, simulated: SimulatedResponse) -> HarEntry:
-        secrets = self.secrets | secret_header_values(dict(request.headers))
-        text = simulated.text()
-        leaked = sorted(secret for secret in secrets if len(secret) >= 4 and secret in text)
-        if leaked:
-            raise RecordingError(f"simulated response to {request.method} {request.url} contains a credential")
-        headers = tuple(
-            (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value)
-            for name, value in request.headers.items()
-            if name.lower() not in DROPPED_REQUEST_HEADERS
-        )
-        body = _request_body(request)
+    def _entry(self, exchange: Exchange) -> HarEntry:
+        scrub = self.scrubber
         har_request = HarRequest(
-            method=request.method or "GET",
-            url=scrub_text(request.url or "", secrets),
-            headers=headers,
-            body=scrub_text(body, secrets) if body is not None else None,
-            mime_type=request.headers.get("Content-Type"),
+            method=exchange.method,
+            url=scrub.url(exchange.url),
+            headers=scrub.headers(
+                (name, value) for name, value in exchange.request_headers if name.lower() not in DROPPED_REQUEST_HEADERS
+            ),
+            body=scrub.body(exchange.request_body),
+            mime_type=exchange.header("Content-Type"),
         )
-        content_type = simulated.headers.get("Content-Type", "application/json")
+        response_headers = scrub.headers(exchange.response_headers)
+        content_type = next(
+            (value for name, value in response_headers if name.lower() == "content-type"), "application/json"
+        )
         har_response = HarResponse(
-            status=simulated.status,
-            status_text=STATUS_TEXT.get(simulated.status, ""),
-            headers=tuple(simulated.headers.items()),
-            body=text,
+            status=exchange.status,
+            status_text=exchange.reason,
+            headers=response_headers,
+            body=scrub.body(exchange.response_body) or "",
             mime_type=content_type,
         )
-        return HarEntry(request=har_request, response=har_response, started=har_time(dt.datetime.now(dt.UTC)))
+        started = har_time(exchange.started or dt.datetime.now(dt.UTC))
+        return HarEntry(request=har_request, response=har_response, started=started)
 
     def record_sync(
         self,
         endpoint: str,
         scenario: str,
-        simulator: Simulator,
+        simulator: Simulator | None,
         *,
         incremental_field: str | None = None,
         last_value: Any = None,
         earliest_value: Any = None,
         truncated: str | None = None,
     ) -> Path:
-        """Run one full sync of `endpoint` against the simulator; write `<endpoint>/<scenario>.har`.
+        """Run one full sync of `endpoint` against the vendor; write `<endpoint>/<scenario>.har`.
 
         `truncated` (or `truncated = "reason"` in the manifest) allows the last response to offer a next page."""
         har_path = self.out_dir / endpoint / f"{scenario}.har"
-        spec = Scenario(scenario, endpoint, har_path, incremental_field, last_value, earliest_value)
-        inputs = make_inputs(self.source, self.config, endpoint, spec, job_id=f"record-{endpoint}-{scenario}")
         reason = truncated or self.truncated.get((endpoint, scenario))
         contract = self.pagination.get(endpoint)
+        spec = Scenario(scenario, endpoint, har_path, incremental_field, last_value, earliest_value)
+        inputs = make_inputs(self.source, self.config, endpoint, spec, job_id=f"record-{endpoint}-{scenario}")
+        rows: list[dict[str, Any]] = []
 
         def work() -> None:
             with job_scope(self.source, inputs):
                 response = open_response(self.source, self.config, inputs)
                 idle, requests_seen = 0, -1
-                for _ in response.items():
-                    idle = idle + 1 if len(self._live_entries) == requests_seen else 0
-                    requests_seen = len(self._live_entries)
+                for item in response.items():
+                    rows.extend(batch_rows(item))
+                    idle = idle + 1 if self.requests_sent == requests_seen else 0
+                    requests_seen = self.requests_sent
                     if idle >= MAX_IDLE_BATCHES:
                         raise _Runaway(
-                            f"{har_path}: the sync did not end: {idle} batches yielded without a request after "
-                            f"request #{requests_seen}"
+                            f"{self._shown(har_path)}: the sync did not end: {idle} batches yielded without a "
+                            f"request after request #{requests_seen}"
                         )
             manager_factory = getattr(self.source, "get_resumable_source_manager", None)
             if manager_factory is not None:
@@ -265,13 +279,23 @@ class Recorder:
             finding = unfollowed_last_offer(contract, [Call.of_entry(entry) for entry in entries])
             if finding is not None:
                 raise RecordingError(
-                    f"{har_path}: refusing to write a scenario that ends while the vendor offers more: {finding.text}. "
-                    f'If that is intended, declare it in the manifest: truncated = "<why>"'
+                    f"{self._shown(har_path)}: refusing to write a scenario that ends while the vendor offers more: "
+                    f'{finding.text}. If that is intended, declare it in the manifest: truncated = "<why>"'
                 )
 
-        return self._capture(simulator, work, har_path, verify)
+        path = self._capture(simulator, work, har_path, verify)
+        self.rows[(endpoint, scenario)] = rows
+        self.manifest.add_scenario(
+            endpoint,
+            scenario,
+            f"{endpoint}/{scenario}.har",
+            incremental_field=incremental_field,
+            last_value=last_value,
+            earliest_value=earliest_value,
+        )
+        return path
 
-    def record_credentials(self, simulator: Simulator, schema_names: list[str]) -> Path:
+    def record_credentials(self, simulator: Simulator | None, schema_names: list[str]) -> Path:
         """Record `validate_credentials` at create (no schema) and for each named schema."""
         har_path = self.out_dir / "credentials.har"
 
@@ -281,11 +305,45 @@ class Recorder:
                 if not ok:
                     raise RecordingError(f"credential probe for {schema_name or 'create'} failed: {message}")
 
-        return self._capture(simulator, work, har_path)
+        path = self._capture(simulator, work, har_path)
+        self.manifest.credentials_har = "credentials.har"
+        return path
+
+    def probe_vendor_errors(self, simulator: Simulator | None, schema_name: str | None = None) -> dict[int, str]:
+        """Ask the vendor with a credential it must reject; keep its 401/403 answers for the manifest.
+
+        Nothing is written but the manifest's `[vendor_errors]`; the wrong credential is a made-up value.
+        """
+        wrong = {key: f"invalid-{key}-for-an-error-probe" for key in self.source.sensitive_keys}
+        config = self.source.parse_config({**self.config_payload, **wrong})
+        self.scrubber.secrets |= set(wrong.values())
+        exchanges = self.transport.capture(simulator, lambda: self.source.validate_credentials(config, 1, schema_name))
+        self.scrubber.learn(exchanges)
+        found: dict[int, str] = {}
+        for exchange in exchanges:
+            if exchange.status in (401, 403) and exchange.status not in self.manifest.vendor_errors:
+                entry = self._entry(exchange)
+                headers = {name: value for name, value in entry.response.headers if name.lower() not in VOLATILE}
+                self.manifest.vendor_errors[exchange.status] = (entry.response.body, headers)
+                found[exchange.status] = entry.response.body
+        return found
+
+    def write_manifest(self) -> Path:
+        return write_manifest(self.out_dir, self.manifest)
 
 
-def load_simulator_module(source_type: str) -> Any:
-    path = FIXTURES_ROOT / source_type / "simulator.py"
+def batch_rows(item: Any) -> list[dict[str, Any]]:
+    """The rows of one yielded item (dict, list of dicts or a pyarrow table)."""
+    if isinstance(item, dict):
+        return [item]
+    if isinstance(item, list):
+        return [row for row in item if isinstance(row, dict)]
+    to_pylist = getattr(item, "to_pylist", None)
+    return list(to_pylist()) if to_pylist is not None else []
+
+
+def load_simulator_module(source_type: str, fixtures_root: Path | None = None) -> Any:
+    path = (fixtures_root or FIXTURES_ROOT) / source_type / "simulator.py"
     if not path.is_file():
         raise RecordingError(
             f"{path}: no simulator to record {source_type!r} from; write one with "
@@ -307,29 +365,9 @@ def load_simulator_module(source_type: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m harness record SOURCE", file=sys.stderr)
-        return 2
-    from harness.one_line import SourcesImportError, import_sources
-    from sources.common.registry import SourceRegistry
+    from harness.recording.cli import main as record_main
 
-    source_type = args[0]
-    try:
-        import_sources()  # registers every connector
-        registered = SourceRegistry.source_types()
-        if source_type not in registered:
-            raise RecordingError(
-                f"{source_type!r} is not a registered source type; registered: {', '.join(registered) or 'none'}"
-            )
-        load_simulator_module(source_type).record_all(Recorder)
-    except (RecordingError, SourcesImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the simulator's own code, or a connector error outside a recorded run
-        print(f"error: recording {source_type!r} failed: {describe(exc)}", file=sys.stderr)
-        return 1
-    return 0
+    return record_main(argv)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,15 @@ from harness.replay.faults import Fault
 from harness.replay.inprocess import InProcessReplay
 
 BackendFactory = Callable[..., ReplayBackend]
-BACKENDS: dict[str, BackendFactory] = {"in-process": InProcessReplay}
+
+
+def _mitm_backend(**options: object) -> ReplayBackend:
+    from harness.replay.mitm import MitmReplay  # imported on use: the in-process path never loads it
+
+    return MitmReplay(**options)  # type: ignore[arg-type]
+
+
+BACKENDS: dict[str, BackendFactory] = {"in-process": InProcessReplay, "mitm": _mitm_backend}
 DEFAULT_BACKEND = "in-process"
 _selected = DEFAULT_BACKEND
 

@@ -106,6 +106,11 @@ class ReplayBackend(ABC):
     def wire_log(self) -> tuple[WireRequest, ...]: ...
 
     @property
+    def request_count(self) -> int:
+        """How many requests the wire log holds so far (a backend may know it without fetching the log)."""
+        return len(self.wire_log)
+
+    @property
     @abstractmethod
     def unmatched(self) -> tuple[Unmatched, ...]: ...
 

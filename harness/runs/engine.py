@@ -146,7 +146,7 @@ class _Observer:
         if isinstance(event, RequestRecord):
             self.tracked.append(event)
         elif isinstance(event, StateSaved):
-            self.states.append(SavedState(dict(event.state), len(self.batches), len(self.backend.wire_log)))
+            self.states.append(SavedState(dict(event.state), len(self.batches), self.backend.request_count))
         elif isinstance(event, StateLoaded):
             self.loaded.append(dict(event.state))
         elif isinstance(event, PageCapHit):
@@ -155,12 +155,12 @@ class _Observer:
     def capture(self, items: Iterable[Any]) -> Iterator[Any]:
         limit = max(MIN_BATCH_CAP, BATCHES_PER_ENTRY * self.backend.entry_count)
         for item in items:
-            self.batches.append(_batch_record(len(self.batches) + 1, item, len(self.backend.wire_log)))
+            self.batches.append(_batch_record(len(self.batches) + 1, item, self.backend.request_count))
             if self.on_batch is not None:
                 self.on_batch(len(self.batches))
             if len(self.batches) > limit:
                 raise RunawayRun(
-                    f"yielded {len(self.batches)} batches from {len(self.backend.wire_log)} requests without ending"
+                    f"yielded {len(self.batches)} batches from {self.backend.request_count} requests without ending"
                 )
             yield item
 
@@ -345,7 +345,7 @@ def _checkpointer(
         checkpoints.append(
             Checkpoint(
                 batch=batch,
-                wire=len(observer.backend.wire_log),
+                wire=observer.backend.request_count,
                 tracked=len(observer.tracked),
                 states=len(observer.states),
                 loaded=len(observer.loaded),

@@ -40,7 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--fixtures-root", default=None, metavar="DIR", help="read fixtures/<source>/ from DIR")
     group.addoption(
-        "--replay", default=DEFAULT_BACKEND, choices=sorted(BACKENDS), help="the replay backend serving the fixtures"
+        "--replay",
+        default=DEFAULT_BACKEND,
+        choices=sorted(BACKENDS),
+        help="the replay backend serving the fixtures: in-process (responses) or mitm (one mitmdump per session)",
     )
 
 
@@ -79,6 +82,24 @@ def pytest_configure(config: pytest.Config) -> None:
     if unknown:
         known = ", ".join(SourceRegistry.source_types()) or "none"
         raise pytest.UsageError(f"--source {unknown[0]!r} is not a registered source type; registered: {known}")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """`--replay mitm`: start the session's one mitmdump now, so a failure is one line before any case runs."""
+    if session.config.getoption("--replay", DEFAULT_BACKEND) != "mitm" or _is_xdist_controller(session.config):
+        return
+    from harness.replay.mitm_process import MitmdumpError, shared_process
+
+    try:
+        shared_process()
+    except MitmdumpError as exc:
+        raise pytest.UsageError(f"--replay mitm: {exc}") from None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from harness.replay.mitm_process import stop_shared_process
+
+    stop_shared_process()
 
 
 def _suite(config: pytest.Config) -> Suite:
@@ -147,6 +168,11 @@ def summary_line(verdicts: Any) -> str:
 
 def _is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    """Under `-n N` the controller runs no case (its workers do, each with a mitmdump of its own)."""
+    return not _is_xdist_worker(config) and config.pluginmanager.hasplugin("dsession")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
