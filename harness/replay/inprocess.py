@@ -146,14 +146,15 @@ class InProcessReplay(ReplayBackend):
         self._stop = stop
         return stop
 
-    def _respond(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+    def _wire(self, request: requests.PreparedRequest) -> WireRequest:
+        """The next wire-log record of a live request: scrubbed, keyed for matching, where it was sent from and
+        where it carries a credential (read before scrubbing)."""
         kwargs: dict[str, Any] = getattr(request, "req_kwargs", {}) or {}
-        header_secrets = secret_header_values(dict(request.headers))
-        secrets = self.secrets | frozenset(header_secrets)
+        secrets = self.secrets | frozenset(secret_header_values(dict(request.headers)))
         body = _request_body(request)
         method = request.method or "GET"
-        key = request_key(method, request.url or "", body, request.headers.get("Content-Type"), secrets)
-        wire = WireRequest(
+        content_type = request.headers.get("Content-Type")
+        return WireRequest(
             index=len(self._log),
             method=method,
             url=scrub_text(request.url or "", secrets),
@@ -162,10 +163,14 @@ class InProcessReplay(ReplayBackend):
             ),
             body=scrub_text(body, secrets) if body is not None else None,
             timeout=kwargs.get("timeout"),
-            key=key,
+            key=request_key(method, request.url or "", body, content_type, secrets),
             origin=find_origin(self.origin_dirs),
-            credentials=credential_places(request.url or "", body, request.headers.get("Content-Type"), secrets),
+            credentials=credential_places(request.url or "", body, content_type, secrets),
         )
+
+    def _respond(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        wire = self._wire(request)
+        key = wire.key
         if len(self._log) >= self.page_cap:
             self._log.append(wire)
             raise self._halt(

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import requests
 
 from harness.fixtures.har import Har, HarEntry
-from harness.replay.base import LoopGuardTripped, ReplayMode, WireRequest
-from harness.replay.credential_places import credential_places
-from harness.replay.inprocess import InProcessReplay, _request_body, find_origin
-from harness.replay.matching import request_key
+from harness.replay.base import LoopGuardTripped, ReplayMode
+from harness.replay.inprocess import InProcessReplay
 from harness.simulators.model import VendorModel
-from sources.common.scrub import REDACTED, is_sensitive_header, scrub_text, secret_header_values
 
 # A sync against a model has no recording to size the loop guard by: this many requests stop it.
 SIMULATED_REQUEST_CAP = 600
@@ -75,23 +71,7 @@ class SimulatedReplay(InProcessReplay):
         return simulated.status, headers, simulated.text()
 
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
-        kwargs: dict[str, Any] = getattr(request, "req_kwargs", {}) or {}
-        secrets = self.secrets | frozenset(secret_header_values(dict(request.headers)))
-        body = _request_body(request)
-        method = request.method or "GET"
-        wire = WireRequest(
-            index=len(self._log),
-            method=method,
-            url=scrub_text(request.url or "", secrets),
-            headers=tuple(
-                (name, REDACTED if is_sensitive_header(name) else str(value)) for name, value in request.headers.items()
-            ),
-            body=scrub_text(body, secrets) if body is not None else None,
-            timeout=kwargs.get("timeout"),
-            key=request_key(method, request.url or "", body, request.headers.get("Content-Type"), secrets),
-            origin=find_origin(self.origin_dirs),
-            credentials=credential_places(request.url or "", body, request.headers.get("Content-Type"), secrets),
-        )
+        wire = self._wire(request)
         if len(self._log) >= self.page_cap:
             self._log.append(wire)
             raise self._halt(LoopGuardTripped(f"stopped after {len(self._log)} requests to the vendor model"))
