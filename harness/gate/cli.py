@@ -37,7 +37,7 @@ DELEGATED = {
 
 def run_delegated(command: str, rest: list[str]) -> int:
     if command == "record":
-        from harness.recording.recorder import main as record_main
+        from harness.recording.cli import main as record_main
 
         return record_main(rest)
     if command == "secret-scan":

@@ -362,13 +362,3 @@ def load_simulator_module(source_type: str, fixtures_root: Path | None = None) -
     if not callable(getattr(module, "record_all", None)):
         raise RecordingError(f"{path}: defines no `record_all(recorder_class)` function")
     return module
-
-
-def main(argv: list[str] | None = None) -> int:
-    from harness.recording.cli import main as record_main
-
-    return record_main(argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

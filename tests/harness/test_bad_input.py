@@ -18,6 +18,7 @@ from acme_vendor.corpus import GOOD
 from harness.fixtures.har import HarError, read_har
 from harness.inventory.command import run as run_inventory
 from harness.paths import REPO_ROOT
+from harness.recording import cli as record_cli
 from harness.recording import recorder
 
 RECORD_HINT = ("write a simulator", "record with")
@@ -284,7 +285,7 @@ def fixtures_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def record(capsys: pytest.CaptureFixture[str], source: str) -> tuple[int, str]:
     """`python -m harness record SOURCE`; returns the exit code and what it wrote to stderr."""
-    code = recorder.main([source])
+    code = record_cli.main([source])
     return code, capsys.readouterr().err
 
 
