@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from harness.fixtures.json_leaves import json_leaves
 from sources.common.scrub import MIN_SECRET_LENGTH, REDACTED, secret_variants
 
 URL_KINDS = frozenset({"query parameter", "URL path", "URL userinfo", "URL fragment"})
@@ -49,24 +49,13 @@ def _carries(value: str, variants: list[str]) -> str | None:
     return next((variant for variant in variants if variant in value), None)
 
 
-def _json_fields(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _json_fields(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _json_fields(value, f"{path}[{index}]")
-    elif node is not None and not isinstance(node, bool):
-        yield path, str(node)
-
-
 def _body_places(body: str, content_type: str | None, variants: list[str]) -> Iterator[CredentialPlace]:
     try:
         document = json.loads(body)
     except ValueError:
         document = None
     if isinstance(document, dict | list):
-        for path, value in _json_fields(document):
+        for path, value in json_leaves(document):
             hit = _carries(value, variants)
             if hit is not None:
                 yield CredentialPlace("body field", path, mask(hit))
@@ -122,7 +111,7 @@ def redacted_places(url: str, body: str | None = None, content_type: str | None 
         except ValueError:
             document = None
         if isinstance(document, dict | list):
-            fields = [path for path, value in _json_fields(document) if REDACTED in value]
+            fields = [path for path, value in json_leaves(document) if REDACTED in value]
         else:
             fields = [name for name, value in parse_qsl(body, keep_blank_values=True) if REDACTED in value]
         if not fields:

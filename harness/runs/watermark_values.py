@@ -12,10 +12,11 @@ import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
+from harness.fixtures.json_leaves import json_leaves
 from harness.fixtures.watermark_encodings import NAMED, Encoding, encoding
 from harness.replay.base import WireRequest
 
@@ -174,18 +175,7 @@ def request_fields(request: WireRequest) -> list[tuple[str, str]]:
     except ValueError:
         pairs = parse_qsl(body, keep_blank_values=True)
         return fields + (pairs if pairs else [("body", body)])
-    return fields + list(_json_leaves(parsed, ""))
-
-
-def _json_leaves(node: Any, path: str) -> Iterable[tuple[str, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _json_leaves(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _json_leaves(value, f"{path}[{index}]")
-    elif node is not None and not isinstance(node, bool):
-        yield path, str(node)
+    return fields + list(json_leaves(parsed, ""))
 
 
 def target_instant(value: Any, field_type: str | None) -> dt.datetime | None:
