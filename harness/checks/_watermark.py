@@ -22,7 +22,7 @@ def declared_encoding(ctx: CheckContext) -> WatermarkSpec:
             "the watermark encoding the vendor documents for this endpoint, declared in the fixture manifest",
             f"{ctx.sut.manifest.path} has no [endpoints.{ctx.endpoint.name}.watermark]",
             f'add [endpoints.{ctx.endpoint.name}.watermark] with encoding = "..." ({ENCODING_NAMES}) and '
-            'doc = "<the vendor documentation page that says so>"',
+            'doc = "<the vendor documentation page that says so>" (DESIGN.md, "Watermarks")',
         )
     return spec
 

@@ -58,5 +58,5 @@ def check(ctx: CheckContext) -> None:
                     f"(as the vendor decodes it), not {' or '.join(str(item) for item in spec.encodings)}",
                     f"send {field}={wanted!r}: format the typed watermark as {spec.encodings[0]} (not str() or "
                     "isoformat() of a datetime, not seconds for milliseconds) and pass it through requests' params= "
-                    "so it is URL-encoded (an unencoded '+' reads as a space)",
+                    "so it is URL-encoded (an unencoded '+' reads as a space; DESIGN.md, \"Watermarks\")",
                 )

@@ -61,7 +61,7 @@ def check(ctx: CheckContext) -> None:
         lost = [show_key(key, keys) for key in expected if key not in have]
         if lost:
             ctx.fail(
-                'every row of the full sync after a crash and a resume (harness/README.md, "The crash model")',
+                'every row of the full sync after a crash and a resume (DESIGN.md, "The crash model")',
                 _lost_evidence(record, lost),
                 "call save_state(...) after the yield of each batch, never before handing the batch over",
             )

@@ -410,7 +410,7 @@ def profile(target: EndpointUnderTest) -> ResponseProfile | None:
 
 
 def execute_resume(target: EndpointUnderTest, scenario: str, crash_at: int) -> ResumeRecord:
-    """The crash model at checkpoint `crash_at` (harness/README.md, "The crash model")."""
+    """The crash model at checkpoint `crash_at` (DESIGN.md, "The crash model")."""
     job_id = f"conformance-resume-{next(_job_counter)}"
     crashed = execute(target, RunSpec(scenario=scenario, crash_at=crash_at), job_id=job_id, keep_state=True)
     resumed = execute(target, RunSpec(scenario=scenario), job_id=job_id, allow_unconsumed_entries=True)

@@ -28,7 +28,7 @@ def record_hint(source_type: str, fixtures_root: Path) -> str:
     directory = fixtures_root / source_type
     return (
         f"write a simulator in {directory}/simulator.py, record with `python -m harness record {source_type}` "
-        f"and describe the scenarios in {directory / MANIFEST_NAME}"
+        f'and describe the scenarios in {directory / MANIFEST_NAME} (DESIGN.md, "The fixture format")'
     )
 
 

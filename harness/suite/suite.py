@@ -69,7 +69,7 @@ def unrecorded(sut: SourceUnderTest) -> str:
         f"(the endpoints in settings.py, the paginator and rows in {sut.source_type}.py), write the vendor simulator "
         f"in {_shown(directory / 'simulator.py')}, record with `python -m harness record {sut.source_type}`, then "
         f"check the TODO pagination and watermark tables of {_shown(sut.manifest.path)} against the vendor's "
-        "documentation"
+        'documentation (DESIGN.md, "The fixture format")'
     )
 
 

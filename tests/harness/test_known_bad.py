@@ -114,6 +114,6 @@ def test_messages_cite_sections_that_exist_in_the_repository(acme_root: Path) ->
     verdict = run_check("acme_state_before_yield", "tickets", "resume.every_checkpoint", fixtures_root=acme_root)
     readme = (Path(__file__).parents[2] / "harness" / "README.md").read_text()
 
-    assert 'harness/README.md, "The crash model"' in (verdict.message or "")
+    assert 'DESIGN.md, "The crash model"' in (verdict.message or "")
     assert "DESIGN.md" not in (verdict.message or "")
     assert "\n## The crash model" in readme
