@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from string import Template
 
-from harness.scaffold.styles import DEFAULT_STYLE, STYLES
+from harness.scaffold.styles import DEFAULT_STYLE, STYLES, Style
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -85,17 +85,50 @@ def render(name: str, vendor_url: str | None = None, pagination: str = DEFAULT_S
         if style.paginator_sends_limit
         else f'"{style.limit_param}": endpoint.page_size(page_size)',
         "probe_params": f'"{style.limit_param}": 1',
+        **simulator_paging(pagination),
+        **connector_paging(style),
         # isort's order: the class, then the functions by name (the source function sorts by the source's name).
         "transport_names": "".join(
             f"    {item},\n"
             for item in [f"{class_prefix(name)}ResumeConfig", *sorted([f"{name}_source", "error_detail", "probe"])]
         ),
     }
+    for nested in ("make_paginator", "simulator_page"):  # templates inside the templates
+        values[nested] = Template(values[nested]).substitute(values)
     return {
         destination.format(name=name): sort_source_imports(
             Template((TEMPLATES / template).read_text()).substitute(values)
         )
         for destination, template in FILES.items()
+    }
+
+
+def connector_paging(style: Style) -> dict[str, str]:
+    """The skeleton connector's `make_paginator`: the vendor's paginator, read by position where it counts rows."""
+    variant = "keyset" if style.counts_rows else "plain"
+    names = ["BasePaginator", "KeysetPaginator"] if style.counts_rows else []
+    names = [*sorted([*names, style.paginator_class], key=str.lower), "RESTClient"]
+    return {
+        "make_paginator": (TEMPLATES / "sources" / "paginators" / f"{variant}.py.tmpl").read_text().rstrip("\n"),
+        "rest_source_names": ", ".join(names),
+        "paginator_call": "make_paginator(endpoint, inputs, endpoint.page_size(page_size))"
+        if style.counts_rows
+        else "make_paginator(endpoint.page_size(page_size))",
+    }
+
+
+def simulator_paging(pagination: str) -> dict[str, str]:
+    """The example vendor's paging in the skeleton's simulator.py (one file per style) and the imports it needs."""
+    pages = TEMPLATES / "fixtures" / "pages"
+    code = (pages / f"{pagination}.py.tmpl").read_text().rstrip("\n")
+    if "rows_after(" in code:
+        code = (pages / "keyset_helpers.py.tmpl").read_text() + "\n\n" + code
+    modules = [module for module in ("base64", "json", "math") if f"{module}." in code]
+    names = ["SplitResult", "parse_qsl", *(["urlencode"] if "urlencode(" in code else []), "urlsplit"]
+    return {
+        "simulator_page": code,
+        "stdlib_imports": "".join(f"import {module}\n" for module in modules),
+        "url_imports": ", ".join(names),
     }
 
 

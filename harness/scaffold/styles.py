@@ -15,6 +15,8 @@ class Style:
     limit_param: str  # the vendor's page-size parameter
     contract: str  # the `[endpoints.<name>.pagination]` table (harness/fixtures/pagination.py)
     paginator_sends_limit: bool = False  # else the first request carries `limit_param`
+    # The vendor counts rows (offset, page number): the skeleton reads incremental listings by position.
+    counts_rows: bool = False
 
 
 STYLES: dict[str, Style] = {
@@ -43,6 +45,7 @@ STYLES: dict[str, Style] = {
         "limit",
         'style = "offset"\noffset_param = "offset"\nlimit_param = "limit"\nitems = "data"\ntotal = "total"',
         paginator_sends_limit=True,
+        counts_rows=True,
     ),
     "page-number": Style(
         "PageNumberPaginator",
@@ -53,6 +56,7 @@ STYLES: dict[str, Style] = {
         'style = "page-number"\npage_param = "page"\npage_count = "page_count"\nlimit_param = "per_page"\n'
         'items = "data"',
         paginator_sends_limit=True,
+        counts_rows=True,
     ),
 }
 DEFAULT_STYLE = "link-header"

@@ -66,8 +66,9 @@ def unrecorded(sut: SourceUnderTest) -> str:
     more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
     return (
         f"nothing recorded yet ({_shown(missing[0])}{more} missing): next, replace the TODOs of {_shown(package)} "
-        f"(the endpoints in settings.py, the paginator and rows in {sut.source_type}.py), write the vendor simulator "
-        f"in {_shown(directory / 'simulator.py')}, record with `python -m harness record {sut.source_type}`, then "
+        f"(the endpoints in settings.py, the paginator and rows in {sut.source_type}.py), make the example vendor in "
+        f"{_shown(directory / 'simulator.py')} answer as the vendor's documentation says (then SKELETON = False), "
+        f"record with `python -m harness record {sut.source_type}`, then "
         f"check the TODO pagination and watermark tables of {_shown(sut.manifest.path)} against the vendor's "
         'documentation (DESIGN.md, "The fixture format")'
     )

@@ -65,3 +65,8 @@ def iso_seconds(value: Any, where: str, *, error: type[Exception] = WatermarkErr
     """
     moment = parse_instant(value, where, epoch_numbers=True, error=error, name=name)
     return moment.replace(microsecond=0).isoformat()
+
+
+def iso_z(value: Any, where: str, *, error: type[Exception] = WatermarkError, name: str = "watermark") -> str:
+    """ISO 8601 in UTC to the second with `Z` (`2024-03-01T00:00:00Z`), as most APIs document their filters."""
+    return iso_seconds(value, where, error=error, name=name).removesuffix("+00:00") + "Z"

@@ -108,7 +108,7 @@ def test_the_other_cases_say_what_to_do_next(scaffolded) -> None:
     steps = [
         "nothing recorded yet (fixtures/acme_desk/credentials.har and 6 more missing)",
         "replace the TODOs of sources/acme_desk",
-        "write the vendor simulator in fixtures/acme_desk/simulator.py",
+        "make the example vendor in fixtures/acme_desk/simulator.py answer as the vendor's documentation says",
         "record with `python -m harness record acme_desk`",
         "TODO pagination and watermark tables of fixtures/acme_desk/manifest.toml",
     ]
@@ -116,13 +116,14 @@ def test_the_other_cases_say_what_to_do_next(scaffolded) -> None:
     assert -1 not in positions and positions == sorted(positions), message
 
 
-def test_recording_the_skeleton_says_to_write_the_simulator(scaffolded) -> None:
+def test_recording_the_skeleton_says_to_make_the_simulator_the_vendors(scaffolded) -> None:
     root, _, _ = scaffolded
     done = run(root, "-m", "harness", "record", NAME)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert "write the vendor simulator and its `record_all`" in done.stderr
-    assert "then run `python -m harness record acme_desk` again" in done.stderr
+    assert "make it answer as the vendor's documentation says" in done.stderr
+    assert "set SKELETON = False, then run `python -m harness record acme_desk` again" in done.stderr
+    assert not (root / "fixtures" / NAME / "tickets").exists()
 
 
 def test_the_skeleton_tests_pass_and_the_code_is_ruff_clean(scaffolded) -> None:
@@ -248,3 +249,38 @@ def test_every_style_renders_ruff_clean_code_and_a_valid_manifest(tmp_path: Path
     assert lint.returncode == 0, lint.stdout + lint.stderr
     formatted = run(tmp_path, "-m", "ruff", "format", "--check", *config, ".")
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+KEYSET_STYLES = ["cursor", "json-api", "link-header", "next-url"]
+
+
+@pytest.fixture(scope="module")
+def recorded_skeletons(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """One skeleton per keyset style, its example vendor switched on and recorded, in one copy of the tree."""
+    root = copy_tree(tmp_path_factory.mktemp("skeletons") / "repo")
+    names = {style: f"desk_{style.replace('-', '_')}" for style in KEYSET_STYLES}
+    for style, name in names.items():
+        made = run(root, "-m", "harness", "new", name, "--pagination", style)
+        assert made.returncode == 0, made.stderr
+        simulator = root / "fixtures" / name / "simulator.py"
+        simulator.write_text(simulator.read_text().replace("SKELETON = True", "SKELETON = False", 1))
+        recorded = run(root, "-m", "harness", "record", name)
+        assert recorded.returncode == 0, recorded.stderr[-2000:]
+    return root, names
+
+
+def test_a_recorded_skeleton_passes_every_check_in_each_keyset_style(recorded_skeletons) -> None:
+    root, names = recorded_skeletons
+    selection = [option for name in names.values() for option in ("--source", name)]
+    done = run(root, "-m", "pytest", "harness", *selection, "-p", "no:cacheprovider", "-q")
+    summary = next(line for line in done.stdout.splitlines() if "conformance:" in line)
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert ", 0 failed, 0 inconclusive, 0 blocked, 0 bypassed" in summary
+    passed = int(summary.split("conformance: ")[1].split(" passed")[0])
+    per_source = passed // len(names)
+    assert passed == per_source * len(names) and per_source >= 30, summary
+    for name in names.values():
+        manifest = load_manifest(root / "fixtures" / name)
+        assert manifest.endpoints["tickets"].pagination is not None and not manifest.unrecorded
+        tests = run(root, "-m", "pytest", f"sources/{name}", "-q", "-p", "no:cacheprovider")
+        assert tests.returncode == 0, tests.stdout + tests.stderr

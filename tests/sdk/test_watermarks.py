@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sources.common.watermarks import WatermarkError, epoch_millis, epoch_seconds, iso_seconds, parse_instant
+from sources.common.watermarks import WatermarkError, epoch_millis, epoch_seconds, iso_seconds, iso_z, parse_instant
 
 MARCH_1 = datetime(2024, 3, 1, tzinfo=UTC)
 MARCH_1_EPOCH = 1709251200
@@ -99,3 +99,15 @@ def test_epoch_millis_refuses_a_bare_number() -> None:
 )
 def test_iso_seconds(value: Any, expected: str) -> None:
     assert iso_seconds(value, "acme orders") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (datetime(2024, 3, 1, 2, 0, 0, 999000, tzinfo=timezone(timedelta(hours=2))), "2024-03-01T00:00:00Z"),
+        (MARCH_1_EPOCH, "2024-03-01T00:00:00Z"),
+        (date(2024, 3, 1), "2024-03-01T00:00:00Z"),
+    ],
+)
+def test_iso_z(value: Any, expected: str) -> None:
+    assert iso_z(value, "acme orders") == expected

@@ -10,6 +10,7 @@ from sources.common.rest_source.fanout import (
     dependent_rows,
     make_parent_key_name,
 )
+from sources.common.rest_source.keyset import KeysetPaginator
 from sources.common.rest_source.paginators import (
     BasePaginator,
     HeaderLinkPaginator,
@@ -31,6 +32,7 @@ __all__ = [
     "HeaderLinkPaginator",
     "JSONLinkPaginator",
     "JSONResponseCursorPaginator",
+    "KeysetPaginator",
     "OffsetPaginator",
     "Page",
     "PageCapHit",

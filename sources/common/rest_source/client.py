@@ -133,14 +133,15 @@ class RESTClient:
         previous_items: list[dict[str, Any]] | None = None
         while True:
             response = self.fetch(request)
-            items = self._read_items(request, response, selector, name)
-            if paginator.repeated_page_is_loop and items and items == previous_items:
+            fetched = self._read_items(request, response, selector, name)
+            if paginator.repeated_page_is_loop and fetched and fetched == previous_items:
                 raise PaginationLoopError(
-                    f"{name}: {describe_request(request)} returned the same {len(items)} rows as the page "
+                    f"{name}: {describe_request(request)} returned the same {len(fetched)} rows as the page "
                     "before it; the API ignores the paginator's parameter"
                 )
-            previous_items = items
-            paginator.update_state(response, items)
+            previous_items = fetched
+            items = paginator.select(fetched)
+            paginator.update_state(response, fetched)
             number += 1
             next_request: PageRequest | None = None
             if paginator.has_next_page:

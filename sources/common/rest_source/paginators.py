@@ -66,6 +66,10 @@ class BasePaginator(ABC):
         """Continue from a saved next request; by default the request already holds the whole position."""
         self.has_next_page = True
 
+    def select(self, data: list[Any]) -> list[Any]:
+        """The rows of a fetched page to hand over (all of them, unless a paginator re-reads rows it delivered)."""
+        return data
+
     @abstractmethod
     def update_state(self, response: requests.Response, data: list[Any]) -> None:
         """Read the page just fetched; set `has_next_page`."""
