@@ -110,6 +110,23 @@ class WebhookTemplate:
     code: str
     inputs_schema: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
+    @classmethod
+    def signed(
+        cls, source_type: str, label: str, description: str, code: str, *, secret_label: str, mapping_label: str
+    ) -> WebhookTemplate:
+        """A vendor that signs its deliveries: the template asks for the signing secret and for a map from the
+        vendor's object or event to schema ids (`secret_label`, `mapping_label` in the vendor's words)."""
+        return cls(
+            id=f"template-warehouse-source-{source_type}",
+            name=f"{label} warehouse source webhook",
+            description=description,
+            code=code,
+            inputs_schema=[
+                {"key": "signing_secret", "type": "string", "label": secret_label, "secret": True},
+                {"key": "schema_mapping", "type": "json", "label": mapping_label, "secret": False},
+            ],
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class WebhookCreationResult:

@@ -217,15 +217,13 @@ class GithubSource(ResumableSource[GithubSourceConfig, GithubResumeConfig], Webh
 
     @property
     def webhook_template(self) -> WebhookTemplate:
-        return WebhookTemplate(
-            id="template-warehouse-source-github",
-            name="GitHub warehouse source webhook",
-            description="Checks the X-Hub-Signature-256 of GitHub issue events and stores the issue as a row.",
-            code=WEBHOOK_TEMPLATE_CODE,
-            inputs_schema=[
-                {"key": "signing_secret", "type": "string", "label": "Webhook secret", "secret": True},
-                {"key": "schema_mapping", "type": "json", "label": "GitHub event → schema id", "secret": False},
-            ],
+        return WebhookTemplate.signed(
+            "github",
+            "GitHub",
+            "Checks the X-Hub-Signature-256 of GitHub issue events and stores the issue as a row.",
+            WEBHOOK_TEMPLATE_CODE,
+            secret_label="Webhook secret",
+            mapping_label="GitHub event → schema id",
         )
 
     @property

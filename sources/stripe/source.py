@@ -151,15 +151,13 @@ class StripeSource(ResumableSource[StripeSourceConfig, StripeResumeConfig], Webh
 
     @property
     def webhook_template(self) -> WebhookTemplate:
-        return WebhookTemplate(
-            id="template-warehouse-source-stripe",
-            name="Stripe warehouse source webhook",
-            description="Checks the Stripe-Signature of events and stores the event's object as a row.",
-            code=WEBHOOK_TEMPLATE_CODE,
-            inputs_schema=[
-                {"key": "signing_secret", "type": "string", "label": "Signing secret", "secret": True},
-                {"key": "schema_mapping", "type": "json", "label": "Stripe object → schema id", "secret": False},
-            ],
+        return WebhookTemplate.signed(
+            "stripe",
+            "Stripe",
+            "Checks the Stripe-Signature of events and stores the event's object as a row.",
+            WEBHOOK_TEMPLATE_CODE,
+            secret_label="Signing secret",
+            mapping_label="Stripe object → schema id",
         )
 
     @property
