@@ -155,6 +155,19 @@ def sync_items(source: BaseSource[Any], config: Any, inputs: SourceInputs) -> It
     return iter(open_response(source, config, inputs).items())
 
 
+def non_retryable_sync_error(source: BaseSource[Any], config: Any, inputs: SourceInputs) -> str:
+    """The text of the HTTP error one sync fails with; the test fails unless the sync raises one and exactly one
+    key of `source.get_non_retryable_errors()` prefixes it (the pipeline's test for "do not retry; tell the
+    user"), so the caller asserts only what is its vendor's: the status, the vendor's reason, the calls made."""
+    with pytest.raises(requests.HTTPError) as raised:
+        for _ in sync_items(source, config, inputs):
+            pass
+    text = str(raised.value)
+    keys = [key for key in source.get_non_retryable_errors() if text.startswith(key)]
+    assert len(keys) == 1, f"{text!r} is prefixed by {len(keys)} keys of get_non_retryable_errors(): {keys}"
+    return text
+
+
 def query(url: str) -> dict[str, str]:
     """A URL's query parameters, one value per name (the last)."""
     return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))

@@ -8,7 +8,7 @@ import pytest
 import requests
 import responses
 
-from harness.testing import config_error
+from harness.testing import config_error, non_retryable_sync_error
 from sources.chargebee.chargebee import ChargebeeError
 from sources.chargebee.source import ChargebeeSource, ChargebeeSourceConfig
 from sources.common.fields import SourceFieldInputConfig, SourceFieldInputConfigType
@@ -156,15 +156,8 @@ def test_sync_time_auth_errors_are_non_retryable(
     body: dict[str, object],
 ) -> None:
     mocked.get(API + "subscriptions", status=status, json=body)
-    inputs = inputs_for("subscriptions", job_id)
-    response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
-
-    with pytest.raises(requests.HTTPError) as caught:
-        list(response.items())
-
-    text = str(caught.value)
-    matches = [prefix for prefix in source.get_non_retryable_errors() if text.startswith(prefix)]
-    assert len(matches) == 1 and matches[0].startswith(str(status))
+    text = non_retryable_sync_error(source, config, inputs_for("subscriptions", job_id))
+    assert text.startswith(str(status))
     assert f"[chargebee subscriptions: {body['api_error_code']}: {body['message']}]" in text
     assert API_KEY not in text
     assert len(mocked.calls) == 1

@@ -11,6 +11,7 @@ import requests
 import responses
 
 from harness.pipeline import read_table, run
+from harness.testing import non_retryable_sync_error
 from sources.typeform.settings import ENDPOINTS
 from sources.typeform.source import TypeformSourceConfig
 from sources.typeform.typeform import typeform_source
@@ -119,12 +120,10 @@ def test_auth_errors_fail_at_once_with_a_non_retryable_message(
         json=ERRORS[status],
         status=status,
     )
-    with pytest.raises(requests.HTTPError) as raised:
-        rows_of(source.source_for_pipeline(config, make_inputs("forms")))
-    message = str(raised.value)
-    assert [key for key in source.get_non_retryable_errors() if message.startswith(key)] == [
+    message = non_retryable_sync_error(source, config, make_inputs("forms"))
+    assert message.startswith(
         f"{status} Client Error: {'Unauthorized' if status == 401 else 'Forbidden'} for url: https://api.typeform.com"
-    ]
+    )
     assert message.endswith(f"(typeform forms: {ERRORS[status]['code']}: {ERRORS[status]['description']})")
     assert len(mocked.calls) == 1 and fake_clock.sleeps == []
 
