@@ -63,9 +63,7 @@ class PipedriveSource(
             docsUrl="https://developers.pipedrive.com/docs/api/v2/Deals#getDeals",
             releaseStatus="alpha",
             fields=(
-                SourceFieldInputConfig(
-                    name="api_token", label="API token", type=SourceFieldInputConfigType.PASSWORD
-                ),
+                SourceFieldInputConfig(name="api_token", label="API token", type=SourceFieldInputConfigType.PASSWORD),
                 page_size_field(DEFAULT_PAGE_SIZE, f"1 to {MAX_PAGE_SIZE}; leave empty for {DEFAULT_PAGE_SIZE}."),
             ),
         )

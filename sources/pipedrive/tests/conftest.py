@@ -6,7 +6,7 @@ from harness.testing import connector_fixtures
 
 FIXTURES = connector_fixtures(
     "pipedrive",
-    r"https://api\.pipedrive\.example/.*",
-    config={"api_key": "fake-pipedrive-key-0001"},
+    r"https://api\.pipedrive\.com/api/v2/.*",
+    config={"api_token": "fake-pipedrive-api-token-0001", "page_size": 10},
 )
 globals().update(FIXTURES)
