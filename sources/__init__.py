@@ -5,6 +5,7 @@ from sources.common.registry import SourceRegistry
 from sources.github.source import GithubSource
 from sources.hubspot.source import HubspotSource
 from sources.klaviyo.source import KlaviyoSource
+from sources.pipedrive.source import PipedriveSource
 from sources.stripe.source import StripeSource
 from sources.typeform.source import TypeformSource
 from sources.zendesk.source import ZendeskSource
@@ -14,6 +15,7 @@ __all__ = [
     "GithubSource",
     "HubspotSource",
     "KlaviyoSource",
+    "PipedriveSource",
     "SourceRegistry",
     "StripeSource",
     "TypeformSource",
