@@ -78,5 +78,18 @@ def write_manifest(directory: Path, entries: ManifestEntries) -> Path:
             _update(
                 table, {"body": tomlkit.string(body, literal=True, multiline=True), "headers": inline}, drop_others=True
             )
-    path.write_text(tomlkit.dumps(document))
+    path.write_text(spaced(tomlkit.dumps(document)))
     return path
+
+
+def spaced(text: str) -> str:
+    """A blank line before every table header that directly follows a value (a table the recorder added in front
+    of a hand-written one); headers after a comment or a blank line stay as they are."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1].strip() if out else ""
+        if line.startswith("[") and previous and not previous.startswith("#"):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)

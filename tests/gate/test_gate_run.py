@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.paths import REPO_ROOT
+from sources.common.registry import SourceRegistry
 
 # Built from parts so that no scanner reads a credential in this file; it is fake in any case.
 FAKE_STRIPE_KEY = "sk_" + "live_" + "0123456789abcdefABCDEF"
@@ -54,13 +55,19 @@ def gate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def registered() -> int:
+    import sources  # noqa: F401  (registers every source)
+
+    return len(SourceRegistry.all_sources())
+
+
 def test_an_unchanged_tree_passes_with_nothing_to_check(clone: Path, tmp_path: Path) -> None:
     done = gate(clone, "--base", "HEAD", "--out", str(tmp_path))
 
     assert done.returncode == 0, done.stdout + done.stderr
     summary = (tmp_path / "summary.md").read_text()
     assert "Connector gate passed" in summary
-    assert "0 of 7 sources affected by the changes since HEAD" in summary
+    assert f"0 of {registered()} sources affected by the changes since HEAD" in summary
     assert "| conformance | ⏭ skipped (no source selected)" in summary
 
 
@@ -86,7 +93,7 @@ def test_one_planted_violation_of_each_kind_is_named_everywhere(clone: Path, tmp
     assert done.returncode == 1, done.stdout + done.stderr
     summary = (tmp_path / "summary.md").read_text()
     assert "Connector gate failed" in summary
-    assert "1 of 7 sources affected" in summary and "(why: " in summary
+    assert f"1 of {registered()} sources affected" in summary and "(why: " in summary
     for step in ("ruff format", "semgrep scan", "fixture secret scan", "conformance", "SOURCES.md drift"):
         assert f"| {step} | ❌ fail" in summary, step
     assert "warehouse-http-transport" in summary
