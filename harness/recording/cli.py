@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import structlog
+
+from harness.fixtures.manifest import MANIFEST_NAME
 from harness.one_line import SourcesImportError, describe, import_sources
 from harness.recording import recorder as recorder_module
 from harness.recording.recorder import Recorder, RecordingError, load_simulator_module
 from harness.recording.staging import staged
 from harness.recording.transports import InProcessSimulator, ThroughMitmdump, Transport
 from harness.replay.mitm_process import MitmProcess
+from sources.common.logging import configure_logging
 from sources.common.scrub import scrub_message
 
 
@@ -40,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--endpoint", action="append", default=[], help="with --live: only this endpoint (repeat)")
     parser.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="with --live: a non-secret config value"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the connector's log lines (each request) while recording"
     )
     parser.add_argument("--fixtures-root", type=Path, default=None, help=argparse.SUPPRESS)
     return parser
@@ -101,11 +109,14 @@ def run(args: argparse.Namespace) -> None:
     if args.through_mitmdump:
         process = MitmProcess().start()
         try:
-            record_from_simulator(args.source, args.fixtures_root, ThroughMitmdump(process, live=False))
+            recorders = record_from_simulator(args.source, args.fixtures_root, ThroughMitmdump(process, live=False))
         finally:
             process.stop()
     else:
-        record_from_simulator(args.source, args.fixtures_root, InProcessSimulator())
+        recorders = record_from_simulator(args.source, args.fixtures_root, InProcessSimulator())
+    for recorder in recorders:
+        print("\n".join(recorder.written))
+        print(f"{recorder.shown_dir / MANIFEST_NAME}: written")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = args.fixtures_root / args.source
     # Only a folder that exists is left as it was (an unknown source or a missing simulator has none).
     unchanged = f"; {folder} left as it was" if folder.is_dir() else ""
+    logging_config = structlog.get_config()
+    configure_logging(json=False, level=logging.INFO if args.verbose else logging.WARNING)
     try:
         run(args)
     except KeyboardInterrupt:
@@ -126,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = scrub_message(" ".join(text.split()) or type(exc).__name__, _live_secrets(args.source))
         print(f"error: {message}{unchanged}", file=sys.stderr)
         return 1
+    finally:
+        structlog.configure(**logging_config)
     return 0
 
 

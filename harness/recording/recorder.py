@@ -92,7 +92,8 @@ class Recorder:
     exchange is scrubbed (`harness.recording.scrubbing`) before its HAR is written. `write_manifest()` merges
     what was recorded into the folder's manifest. `shown_dir` is where the fixtures land, named in messages
     (`out_dir` may be a staging copy of it). `refuse_credential_urls=False` (live recordings) scrubs a credential
-    in a URL instead of refusing the recording.
+    in a URL instead of refusing the recording. `recorded_at` freezes every recording's clock at that instant
+    (a simulator's "now", so that recording again writes the same bytes); else at the moment each one starts.
     """
 
     def __init__(
@@ -107,6 +108,7 @@ class Recorder:
         *,
         shown_dir: Path | None = None,
         refuse_credential_urls: bool = True,
+        recorded_at: dt.datetime | None = None,
     ):
         self.source = get_source(source_type)
         self.config_payload = config
@@ -121,7 +123,9 @@ class Recorder:
         self.rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.shown_dir = shown_dir or self.out_dir
         self.refuse_credential_urls = refuse_credential_urls
+        self.recorded_at = recorded_at
         self.requests_sent = 0
+        self.written: list[str] = []  # one line per HAR written: where, how many requests (and rows)
         # The vendor's contracts and the truncated scenarios, from the manifest beside the fixtures unless given.
         declared, self.truncated = load_pagination(self.out_dir / MANIFEST_NAME)
         self.pagination = dict(declared if pagination is None else pagination)
@@ -149,7 +153,7 @@ class Recorder:
                 raise refusal
 
         try:
-            with frozen_clock(now_to_the_second()):
+            with frozen_clock(self.recorded_at or now_to_the_second()):
                 exchanges = self.transport.capture(simulator, work, guard)
         except _Runaway as exc:
             raise RecordingError(str(exc)) from None
@@ -176,6 +180,7 @@ class Recorder:
         if verify is not None:
             verify(entries)
         write_har(har_path, entries, self.creator)
+        self.written.append(f"{shown}: {len(entries)} request(s)")
         return har_path
 
     def _shown(self, har_path: Path) -> Path:
@@ -284,6 +289,7 @@ class Recorder:
                 )
 
         path = self._capture(simulator, work, har_path, verify)
+        self.written[-1] += f", {len(rows)} row(s)"
         self.rows[(endpoint, scenario)] = rows
         self.manifest.add_scenario(
             endpoint,

@@ -284,3 +284,16 @@ def test_a_recorded_skeleton_passes_every_check_in_each_keyset_style(recorded_sk
         assert manifest.endpoints["tickets"].pagination is not None and not manifest.unrecorded
         tests = run(root, "-m", "pytest", f"sources/{name}", "-q", "-p", "no:cacheprovider")
         assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def test_recording_a_skeleton_again_writes_the_same_bytes_and_says_what_it_wrote(recorded_skeletons) -> None:
+    root, names = recorded_skeletons
+    folder = root / "fixtures" / names["cursor"]
+    before = {path: path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    again = run(root, "-m", "harness", "record", names["cursor"])
+    assert again.returncode == 0, again.stderr
+    assert {path: path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()} == before
+    lines = again.stdout.splitlines()
+    assert f"fixtures/{names['cursor']}/tickets/full.har: 5 request(s), 46 row(s)" in lines[0]
+    assert lines[-1].endswith(f"fixtures/{names['cursor']}/manifest.toml: written") and len(lines) == 8
+    assert "http_request" not in again.stdout + again.stderr
