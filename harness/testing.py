@@ -213,9 +213,12 @@ def fake_clock() -> Iterator[clock.FakeClock]:
         yield fake
 
 
+ANY_URL = re.compile(r"https?://.*")
+
+
 def connector_fixtures(
     name: str,
-    url: UrlPattern,
+    url: UrlPattern = ANY_URL,
     *,
     config: Mapping[str, Any] | None = None,
     methods: Sequence[str] = ("GET",),
@@ -227,7 +230,8 @@ def connector_fixtures(
     - `source`: the registered source `name`; `config`: its typed config parsed from `config` (when given).
     - `make_inputs(schema_name, **overrides)`: `SourceInputs` of the test's own job (`job_id`).
     - `serve_har(*parts)`: serves `fixtures/<name>/<parts...>.har` (e.g. `serve_har("issues", "full")` or
-      `serve_har("issues/full.har")`) to requests for `url` (a regular expression) with `methods`; a
+      `serve_har("issues/full.har")`) to requests for `url` (a regular expression; default: any address, as a
+      request the fixture did not record fails the test anyway) with `methods`; a
       `HarServer`. With `replay_used`, a resumed run may ask for a page again.
     - `serve_simulator(simulator)`: answers those requests from a live simulator; `simulator_module`: the
       connector's `fixtures/<name>/simulator.py`.

@@ -75,7 +75,6 @@ def render(name: str, vendor_url: str | None = None, pagination: str = DEFAULT_S
         "dashed": name.replace("_", "-"),
         "vendor_url": vendor_url or f"https://developer.{flat}.example/docs",
         "base_url": base_url,
-        "url_pattern": re.escape(base_url) + "/.*",
         "pagination": pagination,
         "pagination_table": style.contract,
         "paginator_class": style.paginator_class,
