@@ -8,6 +8,7 @@ from typing import Any
 from harness.checks._common import need_scenario
 from harness.checks._watermark import declared_encoding
 from harness.checks.context import CheckContext
+from harness.checks.incremental_watermark_encoding import ID as ENCODING_CHECK
 from harness.replay.base import WireRequest
 from harness.runs.records import RunSpec
 from harness.runs.targets import EndpointUnderTest
@@ -68,6 +69,16 @@ def check(ctx: CheckContext) -> None:
             )
         request = record.wire[-1]
         if not carries_value(request, watermark, field.field_type, lookback, spec.encodings):
+            if carries_value(request, watermark, field.field_type, lookback):
+                # The field drives the filter; only the encoding is off, and that check owns it.
+                ctx.fail_as(
+                    ENCODING_CHECK,
+                    f"sends the watermark of {field.field!r} but not as {spec.describe()}",
+                    f"the request to filter on the chosen field {field.field!r} with its watermark {watermark!r} "
+                    f"(encoded as {spec.describe()})",
+                    f"with incremental_field={field.field!r} the source sent {request.key.describe()}",
+                    f'format the watermark as {spec.encodings[0]} (DESIGN.md, "Watermarks")',
+                )
             ctx.fail(
                 f"the request to filter on the chosen field {field.field!r} with its watermark {watermark!r} "
                 f"(encoded as {spec.describe()})",

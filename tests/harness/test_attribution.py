@@ -182,3 +182,14 @@ def test_a_json_list_body_is_compared_whole(tmp_path: Path) -> None:
     divergence = attribute(Unmatched(wire, (), False, False), path, (), INPUTS)
 
     assert (divergence.owner, divergence.parameter) == (None, "body")
+
+
+def test_a_watermark_in_another_encoding_blocks_honours_field_behind_the_encoding_check(
+    acme_recorded_each_way: tuple[Path, Path, dict[str, str]],
+) -> None:
+    self_root = acme_recorded_each_way[1]  # recorded through the bug, as its author would have
+    verdicts = {v.case.check_id: v for v in verdicts_for(self_root, "acme_watermark_isoformat", "tickets")}
+    assert verdicts["incremental.watermark_encoding"].status == "failed"
+    honours = verdicts["incremental.honours_field"]
+    assert (honours.status, honours.blocked_by) == ("blocked", "incremental.watermark_encoding"), honours.message
+    assert "sends the watermark of 'updated_at' but not as" in (honours.message or "")
