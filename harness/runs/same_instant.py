@@ -95,8 +95,8 @@ def run(target: EndpointUnderTest) -> SameInstantRecord:
     if "update" not in data.mutations:
         unexpressed.append(f"the vendor model never edits {target.name}")
     elif data.version_field != field:
-        moved = data.version_field or "nothing"
-        unexpressed.append(f"an edit moves {moved}, not {field}")
+        moved = f"moves {data.version_field}, not" if data.version_field else "does not move"
+        unexpressed.append(f"an edit {moved} {field}")
     else:
         earlier = {
             tuple(row.get(name) for name in names): row[field]
