@@ -162,13 +162,16 @@ class VendorModel:
         self.changes.append(change)
         return change
 
-    def update(self, endpoint: str, key: Key) -> Change:
-        at = self._tick()
+    def update(self, endpoint: str, key: Key, at: dt.datetime | None = None) -> Change:
+        """Edit row `key`: its last-modified time moves to the model's clock, or to `at` when given (a change
+        made in the same instant as an earlier one, e.g. the watermark a sync left behind)."""
+        at = self._tick() if at is None else at
         self.endpoint(endpoint).update(key, at)
         return self._log(endpoint, "update", key, at)
 
-    def insert(self, endpoint: str) -> Change:
-        at = self._tick()
+    def insert(self, endpoint: str, at: dt.datetime | None = None) -> Change:
+        """Create a row at the model's clock, or at `at` when given."""
+        at = self._tick() if at is None else at
         key = self.endpoint(endpoint).insert(at)
         return self._log(endpoint, "insert", key, at)
 

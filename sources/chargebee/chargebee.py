@@ -28,6 +28,13 @@ class ChargebeeResumeConfig(NextPageState):
     """The next page's request (`PageRequest.to_state()`): filters, sort and the `offset` token."""
 
 
+# Chargebee stores times in whole seconds and its timestamp filters are `after` (strictly), `before`, `on` and
+# `between`: none keeps rows at the watermark. A row written in the watermark's second after the last sync read the
+# site is at the watermark, so the filter asks for rows after the second before it; the rows at the watermark come
+# again and the merge on the primary key drops them.
+PRECISION_SECONDS = 1
+
+
 class ChargebeeError(ValueError):
     """Bad input for a Chargebee sync: an unknown endpoint, incremental field, site or watermark."""
 
@@ -78,7 +85,8 @@ def incremental_field(endpoint: ChargebeeEndpoint, inputs: SourceInputs) -> str 
 
 
 def initial_params(endpoint: ChargebeeEndpoint, inputs: SourceInputs, page_size: int) -> dict[str, Any]:
-    """First page: explicit ascending sort on the incremental field, and the server-side watermark filter."""
+    """First page: explicit ascending sort on the incremental field, and the server-side watermark filter
+    (from one second before the watermark: see PRECISION_SECONDS)."""
     field = incremental_field(endpoint, inputs) or endpoint.incremental_field_names[0]
     params: dict[str, Any] = {
         "limit": endpoint.page_size(page_size),
@@ -87,7 +95,8 @@ def initial_params(endpoint: ChargebeeEndpoint, inputs: SourceInputs, page_size:
     }
     if inputs.should_use_incremental_field and inputs.db_incremental_field_last_value is not None:
         where = f"chargebee {endpoint.name}"
-        params[f"{field}[after]"] = epoch_seconds(inputs.db_incremental_field_last_value, where)
+        watermark = epoch_seconds(inputs.db_incremental_field_last_value, where)
+        params[f"{field}[after]"] = watermark - PRECISION_SECONDS
     return params
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,11 +17,13 @@ from sources.common.resumable import ResumableSourceManager
 from sources.common.resumable_pages import NextPageState, resumable_batches
 from sources.common.retry import RetryPolicy
 from sources.common.typings import SourceInputs, SourceResponse
-from sources.common.watermarks import iso_seconds
+from sources.common.watermarks import iso_seconds, parse_instant
 from sources.klaviyo.settings import API_REVISION, BASE_URL, DEFAULT_PAGE_SIZE, ENDPOINTS, KlaviyoEndpoint
 
 # Klaviyo answers 429 with `Retry-After`; `RateLimit-Reset` (seconds) is the fallback.
 RETRY_POLICY = RetryPolicy(reset_header="RateLimit-Reset", reset_header_kind="seconds")
+# The precision Klaviyo stores `updated` / `datetime` at.
+PRECISION = dt.timedelta(seconds=1)
 
 
 @dataclasses.dataclass
@@ -77,9 +80,19 @@ def initial_params(endpoint: KlaviyoEndpoint, inputs: SourceInputs, page_size: i
     }
     if field is not None and inputs.db_incremental_field_last_value is not None:
         where = f"klaviyo {endpoint.name}"
-        watermark = format_watermark(inputs.db_incremental_field_last_value, where)
-        params["filter"] = f"greater-than({field},{watermark})"
+        params["filter"] = watermark_filter(endpoint, field, inputs.db_incremental_field_last_value, where)
     return params
+
+
+def watermark_filter(endpoint: KlaviyoEndpoint, field: str, value: Any, where: str) -> str:
+    """Rows at or after the watermark. Klaviyo stores these times to the second, so a row written in the
+    watermark's second after the last sync read the account is at the watermark: `greater-or-equal` where the
+    field offers it, else `greater-than` the second before (the rows at the watermark come again; the merge on
+    the primary key drops them)."""
+    if endpoint.at_or_after:
+        return f"greater-or-equal({field},{format_watermark(value, where)})"
+    moment = parse_instant(value, where, epoch_numbers=True, error=KlaviyoError).replace(microsecond=0)
+    return f"greater-than({field},{format_watermark(moment - PRECISION, where)})"
 
 
 def flatten_resource(resource: dict[str, Any]) -> dict[str, Any]:

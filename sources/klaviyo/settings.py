@@ -26,6 +26,9 @@ class KlaviyoEndpoint(Endpoint):
     path: str
     # The read scope a private API key needs for this endpoint.
     scope: str
+    # Whether the incremental field's filter offers `greater-or-equal` (Get Events: `datetime`); Get Profiles
+    # offers only `greater-than` and `less-than` on `updated` (the `filter` parameter of each API reference page).
+    at_or_after: bool = False
 
 
 ENDPOINTS: dict[str, KlaviyoEndpoint] = {
@@ -47,6 +50,7 @@ ENDPOINTS: dict[str, KlaviyoEndpoint] = {
             incremental_fields=(IncrementalField("datetime", "datetime", "datetime", "datetime"),),
             partition_key="datetime",
             max_page_size=1000,
+            at_or_after=True,
             description="Every tracked event (opened email, placed order, ...); events never change once made.",
         ),
     )

@@ -84,14 +84,18 @@ def test_deleted_records_are_synced(serve_har: ServeHar, job_id: str) -> None:
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)
-def test_incremental_sync_filters_after_the_watermark(serve_har: ServeHar, job_id: str, schema: str) -> None:
+def test_incremental_sync_filters_from_the_second_before_the_watermark(
+    serve_har: ServeHar, job_id: str, schema: str
+) -> None:
+    """`updated_at[after]` is strictly after, on whole seconds: asking after the second before the watermark keeps
+    the rows stored at the watermark itself (written in its second after the last sync read the site)."""
     scenario = MANIFEST.endpoints[schema].scenarios["incremental"]
     server = serve_har(f"{schema}/incremental.har")
     rows = [row for batch in open_items(inputs_for(schema, job_id, scenario.last_value)) for row in batch]
 
-    assert query(server.entries[0].request.url)["updated_at[after]"] == [str(scenario.last_value)]
-    assert rows and all(row["updated_at"] > scenario.last_value for row in rows)
-    newer = [row["id"] for row in recorded_rows(schema) if row["updated_at"] > scenario.last_value]
+    assert query(server.entries[0].request.url)["updated_at[after]"] == [str(scenario.last_value - 1)]
+    assert rows and all(row["updated_at"] >= scenario.last_value for row in rows)
+    newer = [row["id"] for row in recorded_rows(schema) if row["updated_at"] >= scenario.last_value]
     assert [row["id"] for row in rows] == newer
 
 
@@ -122,8 +126,8 @@ def test_epoch_seconds_rejects_garbage(value: Any) -> None:
     ("incremental", "last_value", "extra"),
     [
         (True, None, {}),
-        (True, 1709251200, {"updated_at[after]": 1709251200}),
-        (True, "2024-03-01T00:00:00Z", {"updated_at[after]": 1709251200}),
+        (True, 1709251200, {"updated_at[after]": 1709251199}),
+        (True, "2024-03-01T00:00:00Z", {"updated_at[after]": 1709251199}),
         (False, 1709251200, {}),
     ],
 )
@@ -209,8 +213,8 @@ def test_resync_reads_only_rows_changed_since_the_watermark(
     serve_simulator(simulator_module.ChargebeeSimulator(later))
     watermark = simulator_module.max_updated_at("invoices")
     rows = [row for batch in open_items(inputs_for("invoices", job_id, watermark)) for row in batch]
-    assert {row["id"] for row in rows} == {row["id"] for row in later["invoices"] if row["updated_at"] > watermark}
-    assert len(rows) == 7  # 3 changed, 4 new
+    assert {row["id"] for row in rows} == {row["id"] for row in later["invoices"] if row["updated_at"] >= watermark}
+    assert len(rows) == 8  # the row at the watermark again (the merge dedupes it), 3 changed, 4 new
 
 
 @pytest.mark.parametrize(

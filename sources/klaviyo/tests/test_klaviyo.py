@@ -58,6 +58,14 @@ def recorded_rows(relative: str) -> list[dict[str, Any]]:
     return [row for body in recorded_bodies(FIXTURES / relative) for row in body["data"]]
 
 
+# Rows at the watermark itself must come back (written in its second after the last sync read the account):
+# events' `datetime` offers greater-or-equal; profiles' `updated` only greater-than, so the second before.
+WATERMARK_FILTERS = {
+    "profiles": "greater-than(updated,2024-02-29T23:59:59+00:00)",
+    "events": "greater-or-equal(datetime,2024-02-20T00:00:00+00:00)",
+}
+
+
 @pytest.mark.parametrize("schema", ["profiles", "events"])
 def test_incremental_sync_sends_the_watermark_filter(serve_har: ServeHar, job_id: str, schema: str) -> None:
     scenario = MANIFEST.endpoints[schema].scenarios["incremental"]
@@ -66,11 +74,11 @@ def test_incremental_sync_sends_the_watermark_filter(serve_har: ServeHar, job_id
 
     assert server.served == list(range(len(server.entries)))
     field = FIELDS[schema]
-    assert query(server.entries[0].request.url)["filter"] == [f"greater-than({field},{scenario.last_value})"]
+    assert query(server.entries[0].request.url)["filter"] == [WATERMARK_FILTERS[schema]]
     watermark = datetime.fromisoformat(scenario.last_value)
-    assert rows and all(datetime.fromisoformat(row[field]) > watermark for row in rows)
+    assert rows and all(datetime.fromisoformat(row[field]) >= watermark for row in rows)
     full_after = [
-        r for r in recorded_rows(f"{schema}/full.har") if datetime.fromisoformat(r["attributes"][field]) > watermark
+        r for r in recorded_rows(f"{schema}/full.har") if datetime.fromisoformat(r["attributes"][field]) >= watermark
     ]
     assert {row["id"] for row in rows} == {resource["id"] for resource in full_after}
 
@@ -127,7 +135,7 @@ def test_format_watermark_rejects_garbage(value: Any) -> None:
         (
             True,
             "2024-03-01T00:00:00Z",
-            {"page[size]": 10, "sort": "updated", "filter": "greater-than(updated,2024-03-01T00:00:00+00:00)"},
+            {"page[size]": 10, "sort": "updated", "filter": "greater-than(updated,2024-02-29T23:59:59+00:00)"},
         ),
         (False, "2024-03-01T00:00:00Z", {"page[size]": 10, "sort": "updated"}),
     ],
@@ -204,8 +212,21 @@ def test_simulator_applies_the_filter_the_connector_sends(
     serve_simulator(simulator_module.KlaviyoSimulator(later))
     watermark = simulator_module.max_value("profiles", "updated")
     rows = [row for batch in open_items(inputs_for("profiles", job_id, watermark)) for row in batch]
-    expected = {r["id"] for r in later["profiles"] if r["attributes"]["updated"] > watermark}
-    assert {row["id"] for row in rows} == expected and len(expected) == 9
+    expected = {r["id"] for r in later["profiles"] if r["attributes"]["updated"] >= watermark}
+    assert {row["id"] for row in rows} == expected and len(expected) == 10  # the row at the watermark again
+
+
+def test_the_simulator_refuses_an_operator_the_field_does_not_document(simulator_module: Any) -> None:
+    simulator = simulator_module.KlaviyoSimulator(simulator_module.build_dataset())
+    request = requests.Request(
+        "GET",
+        "https://a.klaviyo.com/api/profiles/",
+        params={"filter": "greater-or-equal(updated,2024-03-01T00:00:00Z)"},
+        headers={"Authorization": f"Klaviyo-API-Key {simulator.api_key}", "revision": "2026-01-15"},
+    ).prepare()
+    response = simulator(request)
+    assert response.status == 400
+    assert "Operator 'greater-or-equal' is not allowed for field 'updated'" in response.text()
 
 
 @pytest.mark.parametrize(

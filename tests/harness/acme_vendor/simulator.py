@@ -2,9 +2,11 @@
 
 - `GET /v1/me`: the account and the token's scopes (the credential probe).
 - `GET /v1/tickets`: `limit`, `sort_by` (created_at | updated_at, default created_at), `order` (asc | desc,
-  default **desc**), `updated_since` / `created_since` (inclusive; documented as ISO 8601 in UTC with `Z`,
-  `2024-03-01T00:00:00Z`), and one of `cursor` (the `next_cursor` of the page before: an opaque keyset position,
-  the last row's sort value and id, valid whatever changed since), `starting_after` (a ticket id, resolved where
+  default **desc**), `updated_since` / `created_since` (at or after, inclusive) and `updated_after` /
+  `created_after` (strictly after), all documented as ISO 8601 in UTC with `Z`, `2024-03-01T00:00:00Z`; tickets
+  store their times to the second, so a ticket written in the same second as a value is at that value. One of
+  `cursor` (the `next_cursor` of the page before: an opaque keyset position, the last row's sort value and id,
+  valid whatever changed since), `starting_after` (a ticket id, resolved where
   that ticket is now) or `page` (from 1). Body `{"data": [...], "has_more": bool, "next_cursor": str | null}`.
 - `GET /v1/agents`: `page` (1 or more), `per_page`; a JSON list with `Link: <...>; rel="next"` while more pages exist.
 - `GET /v1/events`: newest first only; `limit`, `since` (inclusive), `before` (exclusive), both documented as epoch
@@ -21,6 +23,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +55,14 @@ def _params(request: requests.PreparedRequest, allowed: set[str]) -> dict[str, s
 
 
 ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
-ISO_FILTERS = ("updated_since", "created_since")
+# The tickets time filters: `_since` keeps rows at or after the value, `_after` rows strictly after it.
+TIME_FILTERS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
+    "updated_since": ("updated_at", operator.ge),
+    "created_since": ("created_at", operator.ge),
+    "updated_after": ("updated_at", operator.gt),
+    "created_after": ("created_at", operator.gt),
+}
+ISO_FILTERS = tuple(TIME_FILTERS)
 EPOCH_MS_FILTERS = ("since", "before")
 
 
@@ -108,14 +118,14 @@ def _tickets(data: AcmeData, params: dict[str, str]) -> SimulatedResponse:
     if sort_by not in ("created_at", "updated_at") or order not in ("asc", "desc"):
         return _error(400, "invalid_param", f"Cannot sort by {sort_by!r} {order!r}")
     rows = data.tickets
-    for field in ("updated_at", "created_at"):
-        since = params.get(f"{field.split('_')[0]}_since")
-        if since is not None:
-            try:
-                floor = parse(since)
-            except ValueError:
-                return _error(400, "invalid_param", f"{field.split('_')[0]}_since is not an ISO 8601 time")
-            rows = [row for row in rows if parse(row[field]) >= floor]
+    for name, (field, keeps) in TIME_FILTERS.items():
+        if name not in params:
+            continue
+        try:
+            floor = parse(params[name])
+        except ValueError:
+            return _error(400, "invalid_param", f"{name} is not an ISO 8601 time")
+        rows = [row for row in rows if keeps(parse(row[field]), floor)]
     rows = sorted(rows, key=lambda row: (row[sort_by], row["id"]), reverse=order == "desc")
     after = params.get("starting_after")
     limit = _limit(params, 10)
@@ -194,7 +204,7 @@ def simulator(
         path = urlsplit(request.url or "").path
         routes: dict[str, tuple[set[str], Callable[[AcmeData, dict[str, str]], SimulatedResponse]]] = {
             "/v1/tickets": (
-                {"limit", "sort_by", "order", "updated_since", "created_since", "starting_after", "page", "cursor"},
+                {"limit", "sort_by", "order", *ISO_FILTERS, "starting_after", "page", "cursor"},
                 _tickets,
             ),
             "/v1/agents": ({"page", "per_page"}, _agents),
