@@ -27,12 +27,15 @@ FIXES = {
     "past_end": "stop when the vendor says there is no more (no next link, has_more false, the last page count)",
     "stopped": "keep paging until the vendor offers no next page; a page cap must not end a full sync",
     "total": "page through every page the vendor offers; the listing's rows must add up to the total it states",
+    "position": "continue from the LAST row of the page before: its value as it is (not shifted), compared the way "
+    "the contract declares (inclusive: drop the rows already received by id; strict: with the tie-break key)",
 }
 EXPECTED = {
     "skipped": "each next page the vendor offered to be the next request made",
     "past_end": "the sync to stop exactly where the vendor says there is no more",
     "stopped": "the sync to go on while the vendor offers a next page",
     "total": "the rows of each listing to add up to the total the vendor states",
+    "position": "each keyset request to carry the position of the last row of the page before it",
 }
 
 
@@ -43,7 +46,7 @@ def check(ctx: CheckContext) -> None:
         ctx.fail(
             "the vendor's pagination contract to be declared for the endpoint",
             f"{manifest} has no [endpoints.{ctx.endpoint.name}.pagination]",
-            'declare the vendor\'s documented pagination, e.g. style = "link-header" (see harness/README.md, '
+            'declare the vendor\'s documented pagination, e.g. style = "link-header" (see DESIGN.md, '
             '"The vendor\'s pagination contract")',
         )
     scenarios = list(ctx.endpoint.fixtures.scenarios.values())

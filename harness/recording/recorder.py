@@ -35,7 +35,7 @@ import requests
 from harness.fixtures.har import HarEntry, HarRequest, HarResponse, write_har
 from harness.fixtures.manifest import MANIFEST_NAME, Scenario, load_pagination
 from harness.fixtures.pagination import Call, PaginationContract
-from harness.fixtures.pagination_walk import unfollowed_last_offer
+from harness.fixtures.pagination_walk import unfollowed_last_offer, walk
 from harness.one_line import describe
 from harness.paths import FIXTURES_ROOT
 from harness.recording.manifest_writer import ManifestEntries, write_manifest
@@ -281,11 +281,15 @@ class Recorder:
         def verify(entries: list[HarEntry]) -> None:
             if contract is None or reason is not None:
                 return
-            finding = unfollowed_last_offer(contract, [Call.of_entry(entry) for entry in entries])
+            calls = [Call.of_entry(entry) for entry in entries]
+            finding = unfollowed_last_offer(contract, calls)
             if finding is not None:
+                # A keyset paginator that stops early usually stopped because it continued from the wrong row.
+                cause = walk(contract, calls, truncated=True) if contract.style == "keyset" else None
+                because = f"; it stopped there because {cause.text}" if cause and cause.kind == "position" else ""
                 raise RecordingError(
                     f"{self._shown(har_path)}: refusing to write a scenario that ends while the vendor offers more: "
-                    f'{finding.text}. If that is intended, declare it in the manifest: truncated = "<why>"'
+                    f'{finding.text}{because}. If that is intended, declare it in the manifest: truncated = "<why>"'
                 )
 
         path = self._capture(simulator, work, har_path, verify)

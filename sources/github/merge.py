@@ -6,14 +6,15 @@ after the other would move the watermark past older rows of the next repository.
 
 Pages are read by position, not by page number: after a repository's page is used up, its next request is the
 same list filtered with `since` = the sort value of the last row handed over (GitHub's `since` keeps rows
-updated at or after it). Rows at that value come again and are dropped by id. `Link: rel="next"` (page N) is
-followed only while every row of a page shares one value. A page number would skip rows whenever issues are
+updated at or after it), until the vendor's last page of a query (no `Link: rel="next"`). Rows at that value come
+again and are dropped by id. `Link: rel="next"` (page N) is followed only while every row of a page shares one
+value. A page number would skip rows whenever issues are
 updated (they move to the end of the sort) or deleted while a sync runs or is down; the position does not.
 
 A batch ends whenever a repository's page is used up (so there is a batch per API page), and the position
 after it is, per repository, `[url of the page to read, sort value of the last row handed over, ids handed over
-at that value]`. A repository read to its end keeps its last position, so a resumed run asks it once more for
-rows updated while the job was down (a watermark moved on by the other repositories would pass them by).
+at that value]`. A repository read to its end keeps its last page, so a resumed run asks it once more for rows
+updated while the job was down.
 """
 
 from __future__ import annotations
@@ -76,18 +77,19 @@ class _Stream:
         return row
 
     def next_url(self) -> str | None:
-        """Where to read after the current page: the list from the last value handed over on (also after the
-        vendor's last page: rows updated meanwhile are there), or, while one value fills the page, the vendor's
-        next page of the same query; None when that query has nothing more."""
-        if self.url is None:
+        """Where to read after the current page: the list from the last value handed over on, or, while one value
+        fills the page, the vendor's next page of the same query; None after the vendor's last page of the query
+        (no `Link: rel="next"`): the vendor said there is no more."""
+        if self.url is None or self.link_next is None:
             return None
         if self.after is not None and self.after != _since(self.url):
             return anchored(self.url, self.after)
         return self.link_next
 
     def cursor(self) -> Cursor:
-        """Where a resumed run reads this repository again; a finished one from its last position (rows updated
-        while the job was down come from there)."""
+        """Where a resumed run reads this repository again; a finished one from its last page again (rows updated
+        while the job was down come at the end of that query; a watermark moved on by the other repositories would
+        pass them by)."""
         url = self.url if self.rows else (self.next_url() or self.url)
         return None if url is None else [url, self.after, list(self.seen)]
 

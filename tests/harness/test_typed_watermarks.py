@@ -140,7 +140,8 @@ def test_a_watermark_of_the_wrong_type_fails_at_load_naming_file_endpoint_and_ke
 
 
 def test_an_unknown_watermark_encoding_fails_at_load(acme_copy: Path) -> None:
-    path = edit_manifest(acme_copy, 'encoding = "iso8601-z"', 'encoding = "rfc-ish"')
+    table = "[endpoints.tickets.watermark]\n"
+    path = edit_manifest(acme_copy, f'{table}encoding = "iso8601-z"', f'{table}encoding = "rfc-ish"')
 
     with pytest.raises(ManifestError, match=r"\[endpoints.tickets\]: watermark.encoding: unknown encoding 'rfc-ish'"):
         load_manifest(path.parent)

@@ -260,8 +260,11 @@ def test_merge_orders_ties_by_repository_and_pages_by_position(mocked: responses
         "a": [a.url, "2024-01-01", ["a-0"]],
         "b": [f"{b.url}?since=2024-01-02", "2024-01-02", ["b-1"]],
     }
-    assert results[-1][1]["b"] == [f"{b.url}?since=2024-01-09", "2024-01-09", ["b-2"]], (
-        "a finished repository keeps its position"
+    assert results[-1][1]["b"] == [f"{b.url}?since=2024-01-02", "2024-01-09", ["b-2"]], (
+        "a finished repository keeps its last page and the position in it"
+    )
+    assert not any("since=2024-01-09" in call.request.url for call in mocked.calls), (
+        "nothing is asked for after the vendor's last page"
     )
     a.rows[0]["updated_at"] = "2024-01-10"  # a handed-over row moves to the end while the job is down
     a.rows.pop(1)  # and a not-yet-delivered one before the page boundary vanishes

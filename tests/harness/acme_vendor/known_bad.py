@@ -472,6 +472,56 @@ class StopsAfterFirstPage(AcmeSource):
             request_params = {**request_params, "cursor": body["next_cursor"]}
 
 
+class _KeysetTickets(AcmeSource):
+    """Reads tickets by keyset: each next request is the same query with `updated_since` (inclusive, as Acme
+    documents it) taken from a row of the page before, the rows already yielded dropped by id; it stops on the
+    vendor's last page, or when a page brings nothing new."""
+
+    def next_since(self, rows: list[dict[str, Any]]) -> str:
+        return rows[-1]["updated_at"]
+
+    def pages(self, client: RESTClient, endpoint: AcmeEndpoint, phases: list[Phase], manager: Any) -> Iterator[Any]:
+        if endpoint.name != "tickets":
+            yield from super().pages(client, endpoint, phases, manager)
+            return
+        _phase, params = phases[0]
+        request_params = dict(params)
+        seen: set[str] = set()
+        while True:
+            response = client.session.get(f"{BASE_URL}{endpoint.path}", params=request_params)
+            response.raise_for_status()
+            body = response.json()
+            rows = body["data"]
+            new = [row for row in rows if row["id"] not in seen]
+            seen.update(row["id"] for row in new)
+            if new:
+                yield new
+            if not new or not body.get("has_more") or len(rows) < int(params["limit"]):
+                return
+            request_params = {**params, "updated_since": self.next_since(rows)}
+
+
+class KeysetTakesFirstRow(_KeysetTickets):
+    """Continues from the FIRST row's `updated_at` instead of the last: the next request asks for the page it
+    already has, brings nothing new, and the sync ends after one page."""
+
+    source_type = constant("acme_keyset_first_row")
+
+    def next_since(self, rows: list[dict[str, Any]]) -> str:
+        return rows[0]["updated_at"]
+
+
+class KeysetAddsOneSecond(_KeysetTickets):
+    """Continues from one second after the last row's `updated_at` ("strictly after the last row"), a strict
+    comparison on an inclusive filter: tickets updated in that same second that did not fit on the page are
+    skipped."""
+
+    source_type = constant("acme_keyset_adds_one_second")
+
+    def next_since(self, rows: list[dict[str, Any]]) -> str:
+        return format_instant(dt.datetime.fromisoformat(rows[-1]["updated_at"]) + dt.timedelta(seconds=1))
+
+
 class BatchesInternally(AcmeSource):
     """Asks for 10 rows a page and gathers rows into batches of 2000 before yielding (saving its position after
     each batch, correctly): on small fixtures the whole sync is one batch, so crash-and-resume and safe points are
@@ -802,6 +852,20 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(NoNonRetryableErrors, "faults.auth", "agents", "match a key of get_non_retryable_errors"),
     KnownBad(WebhookRowsNotYielded, "webhook.merge", "tickets", "never yielded"),
     KnownBad(SkipsPageThree, "pagination.follows_vendor", "agents", "was answered with the next page"),
+    KnownBad(
+        KeysetTakesFirstRow,
+        "pagination.follows_vendor",
+        "tickets",
+        "the first row); expected updated_since=",
+        refused_when_recorded_with_itself="the first row); expected updated_since=",
+    ),
+    KnownBad(
+        KeysetAddsOneSecond,
+        "pagination.follows_vendor",
+        "tickets",
+        "+1s from the last row's updated_at (rows at the last row's value not yet received are skipped)",
+        recorded_with_itself=True,
+    ),
     KnownBad(
         StopsAfterFirstPage,
         "pagination.follows_vendor",

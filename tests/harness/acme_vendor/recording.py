@@ -13,14 +13,21 @@ from harness.recording.recorder import Recorder
 
 COMMENT = "simulated Acme Helpdesk API (tests/harness/acme_vendor/simulator.py)"
 # The Acme API's pagination, as its documentation (simulator.py's docstring) states it: tickets answer `has_more`
-# and `next_cursor` (sent back as `cursor`; `starting_after` and `page` continue a listing too), agents send
-# `Link: rel="next"`, events hand out `next_cursor`.
+# and `next_cursor` (sent back as `cursor`; `starting_after` and `page` continue a listing too), and a listing
+# sorted by `updated_at` may be read again from its last row with `updated_since` (inclusive, ISO 8601 with `Z`);
+# agents send `Link: rel="next"`, events hand out `next_cursor`.
 PAGINATION: dict[str, dict[str, Any]] = {
     "tickets": {
-        "style": "cursor",
+        "style": "keyset",
+        "position": "updated_since",
+        "position_from": "updated_at",
+        "compare": "gte",
+        "encoding": "iso8601-z",
+        "limit_param": "limit",
         "cursor": "next_cursor",
         "cursor_param": "cursor",
         "has_more": "has_more",
+        "items": "data",
         "also_continues": ["starting_after", "page"],
     },
     "agents": {"style": "link-header"},
