@@ -29,7 +29,7 @@ def citations() -> list[tuple[str, str]]:
     found = []
     for path in citing_files():
         for section in CITATION.findall(path.read_text()):
-            found.append((str(path.relative_to(ROOT)), section))
+            found.append((str(path.relative_to(ROOT)), " ".join(section.split())))  # a citation may wrap
     return found
 
 
