@@ -87,7 +87,7 @@ def check(ctx: CheckContext) -> None:
             ctx.fail(
                 f"every row whose {field} equals the watermark the previous sync left ({show(record.watermark)}) "
                 "to be delivered by the next incremental sync: the vendor may write more rows in the watermark's "
-                "instant after a sync read it (DESIGN.md, \"Rows at the watermark's instant\")",
+                'instant after a sync read it (DESIGN.md, "Rows at the watermark\'s instant")',
                 f"after a full sync against the vendor model ({len(record.full.rows)} rows), the vendor "
                 f"{_describe_changes(record)}; the next incremental sync from last_value={record.watermark!r} sent "
                 f"{_first_request(record)} and delivered {len(incremental.rows)} row(s) but lost {len(lost)}: "

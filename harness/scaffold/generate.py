@@ -77,6 +77,8 @@ def render(name: str, vendor_url: str | None = None, pagination: str = DEFAULT_S
         "base_url": base_url,
         "pagination": pagination,
         "pagination_table": style.contract,
+        # An incremental listing of a vendor that counts rows is read by position: its contract is a keyset.
+        "tickets_pagination_table": keyset_contract(style) if style.counts_rows else style.contract,
         "paginator_class": style.paginator_class,
         "paginator": style.paginator,
         "data_selector": style.data_selector,
@@ -100,6 +102,24 @@ def render(name: str, vendor_url: str | None = None, pagination: str = DEFAULT_S
         )
         for destination, template in FILES.items()
     }
+
+
+def keyset_contract(style: Style) -> str:
+    """The skeleton's re-query from the last row, on the example vendor's inclusive `updated_at_since` filter."""
+    return "\n".join(
+        [
+            'style = "keyset"',
+            'position = "updated_at_since"',
+            'position_from = "updated_at"',
+            'compare = "gte"',
+            'encoding = "iso8601-z"',
+            f'limit_param = "{style.limit_param}"',
+            'items = "data"',
+            'page_param = "page"\npage_count = "page_count"'
+            if style.paginator_class == "PageNumberPaginator"
+            else 'offset_param = "offset"\ntotal = "total"',
+        ]
+    )
 
 
 def connector_paging(style: Style) -> dict[str, str]:

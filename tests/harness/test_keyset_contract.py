@@ -112,6 +112,39 @@ def test_a_short_page_ends_the_listing_and_a_full_one_must_be_continued() -> Non
     assert refused is not None and "returned 3 row(s)" in refused.text
 
 
+COUNTING = {
+    "style": "keyset",
+    "position": "since",
+    "position_from": "updated_at",
+    "compare": "gte",
+    "encoding": "iso8601-z",
+    "limit_param": "limit",
+    "items": "data",
+}
+
+
+def counted(since: str | None, rows: list[dict[str, str]], offset: int = 0, total: int = 0, page: int = 1) -> Call:
+    """A page of a vendor that counts rows (offset and total, or page and page count), filtered by `since`."""
+    url = f"{API}?limit=3&offset={offset}&page={page}" + (f"&since={since}" if since else "")
+    body = {"data": rows, "total": total, "page_count": -(-total // 3)}
+    return Call("GET", url, None, 200, (), json.dumps(body))
+
+
+@pytest.mark.parametrize(
+    "counts", [{"offset_param": "offset", "total": "total"}, {"page_param": "page", "page_count": "page_count"}]
+)
+def test_a_counting_vendor_ends_a_keyset_query_when_its_total_or_page_count_is_reached(counts) -> None:
+    contract = parse_contract(COUNTING | counts)
+    # Page 1 of 6 rows, then the re-query from its last row: 4 rows match, 3 come back and one page is left.
+    ended = [counted(None, PAGE_1, total=6), counted("2024-01-03T00:00:00Z", PAGE_2[:3], total=3)]
+    assert walk(contract, ended) is None
+    more = [counted(None, PAGE_1, total=6), counted("2024-01-03T00:00:00Z", PAGE_2[:3], total=4)]
+    stopped = walk(contract, more)
+    assert stopped is not None and stopped.kind == "stopped"
+    without = walk(parse_contract(COUNTING), ended)
+    assert without is not None and without.kind == "stopped"  # undeclared, a full last page offers more
+
+
 def search(after: tuple[int, str] | None, rows: list[tuple[str, int]], total: int, more: bool = True) -> Call:
     groups: list[dict[str, object]] = []
     if after is not None:
