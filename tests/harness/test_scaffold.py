@@ -251,8 +251,6 @@ def test_every_style_renders_ruff_clean_code_and_a_valid_manifest(tmp_path: Path
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
 
 
-
-
 @pytest.fixture(scope="module")
 def recorded_skeletons(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """One skeleton per pagination style, its example vendor switched on and recorded, in one copy of the tree."""
