@@ -83,27 +83,75 @@ def _shortfall(record: DriftResumeRecord, keys: tuple[str, ...], incremental: bo
     return lost, stale
 
 
+def _vendor_error(record: DriftResumeRecord) -> str:
+    """The vendor's error answer the failed run stopped on, else the error the run raised."""
+    run = record.failed_run
+    assert run is not None and run.error is not None
+    if record.vendor_errors:
+        return record.vendor_errors[-1].describe(200)
+    return f"it raised {run.error.describe()}"
+
+
+def _fail_on_error(ctx: CheckContext, errors: list[DriftResumeRecord], keys: tuple[str, ...], per_k: str) -> None:
+    record = errors[0]
+    run = record.failed_run
+    assert run is not None and run.error is not None
+    which = "the resumed run" if run is record.resumed else "the incremental sync after the resume"
+    evidence = [
+        f"crash while handling batch {record.crash_at}, then the vendor's data changed: {record.drift.describe(keys)}",
+        f"{which} raised {run.error.describe()}",
+    ]
+    if record.vendor_errors:
+        evidence.append(f"the vendor's answer: {record.vendor_errors[-1].describe(600)}")
+    if record.crashed.states:
+        evidence.append(
+            f"the resume started from the state saved before the crash: {record.crashed.states[-1].state!r}"
+        )
+    first = record.resumed.first_request
+    if first is not None:
+        evidence.append(f"the resumed run's first request was {first.key.describe()}")
+    ctx.fail(
+        f"the resume after a crash while handling batch {record.crash_at} to survive the vendor's changes while the "
+        f"source was down, but {which} failed: {_vendor_error(record)}",
+        "; ".join(evidence) + f". Per crash point: {per_k}",
+        "resume from a position that does not name an object the vendor can delete (the last delivered row's sort "
+        "value and the keys already delivered at it, or the vendor's keyset cursor), or answer the vendor's 'no "
+        "such object' error by restarting from such a position",
+    )
+
+
 def check(ctx: CheckContext) -> None:
     plain = drift.baseline(ctx.endpoint)
     ctx.require_clean(plain)
     keys = ctx.primary_keys(plain)
     incremental = plain.inputs.should_use_incremental_field
     failures: list[tuple[DriftResumeRecord, list[str], list[str]]] = []
+    errors: list[DriftResumeRecord] = []
+    outcomes: list[str] = []
     for k in range(1, len(plain.batches) + 1):
         record = drift.resume_under_drift(ctx.endpoint, k)
         ctx.require_clean(record.crashed, allow_unconsumed=True)
+        if record.failed_run is not None:
+            for run in (record.resumed, record.incremental):
+                if run is not None:
+                    ctx.require_clean(run, allow_error=True)
+            ctx.blame_misplaced_credential(record.failed_run)
+            errors.append(record)
+            status = record.vendor_errors[-1].status if record.vendor_errors else record.failed_run.error.type  # type: ignore[union-attr]
+            outcomes.append(f"k={k}: failed ({status})")
+            continue
         ctx.require_clean(record.resumed)
         if record.incremental is not None:
             ctx.require_clean(record.incremental)
         lost, stale = _shortfall(record, keys, incremental)
         if lost or stale:
             failures.append((record, lost, stale))
+            outcomes.append(f"k={k}: {len(lost)} lost" + (f", {len(stale)} stale" if stale else ""))
+    if errors and (not failures or errors[0].crash_at < failures[0][0].crash_at):
+        _fail_on_error(ctx, errors, keys, ", ".join(outcomes))
     if failures:
         record, lost, stale = failures[0]
-        per_k = ", ".join(
-            f"k={each.crash_at}: {len(each_lost)} lost" + (f", {len(each_stale)} stale" if each_stale else "")
-            for each, each_lost, each_stale in failures
-        )
+        per_k = ", ".join(outcomes)
         ctx.fail(
             "every row of the vendor's new version in the table after a crash, a change of the data, a resume and "
             "the next incremental sync (resume.under_drift, harness/README.md)",

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from harness.replay.simulated import SimulatedReplay
+from harness.replay.simulated import SimulatedReplay, VendorError
 from harness.runs.engine import execute, work_root
 from harness.runs.records import BatchRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest
@@ -56,32 +56,59 @@ class Drift:
 
     changes: tuple[Change, ...]
     delivered: frozenset[Key]
+    # Rows changed for where they stand in the sync, and that place: "the last row delivered before the crash".
+    roles: tuple[tuple[Key, str], ...] = ()
 
     @property
     def deleted(self) -> frozenset[Key]:
         return frozenset(change.key for change in self.changes if change.kind == "delete")
 
     def describe(self, names: tuple[str, ...]) -> str:
+        roles = dict(self.roles)
         parts = []
         for change in self.changes:
-            key = ", ".join(f"{name}={value!r}" for name, value in zip(names, change.key, strict=False))
+            key = show(change.key, names)
             side = ""
-            if change.kind != "insert":
+            if change.key in roles:
+                side = f" ({roles[change.key]})"
+            elif change.kind != "insert":
                 side = " (delivered before)" if change.key in self.delivered else " (not yet delivered)"
             parts.append(f"{change.kind} {key}{side}")
         return "; ".join(parts) or "no change (the endpoint's rows never change)"
 
 
-def apply_drift(model: VendorModel, endpoint: str, delivered: list[Key], seed: str, kinds: tuple[str, ...]) -> Drift:
+def show(key: Key, names: tuple[str, ...]) -> str:
+    return ", ".join(f"{name}={value!r}" for name, value in zip(names, key, strict=False))
+
+
+SAVED_POSITION = "the last row delivered before the crash, where a saved object cursor points"
+NEXT_UP = "the first row not yet delivered"
+
+
+def apply_drift(
+    model: VendorModel,
+    endpoint: str,
+    delivered: list[Key],
+    seed: str,
+    kinds: tuple[str, ...],
+    *,
+    doomed: tuple[tuple[Key, str], ...] = (),
+) -> Drift:
     """Seeded changes: update one delivered and one not-yet-delivered row (the vendor's sort moves them), insert
-    one row, delete one row (a delivered one when there is one). Only the changes the endpoint allows."""
+    one row, delete one row (a delivered one when there is one). Only the changes the endpoint allows.
+
+    `doomed` names the rows to delete instead, with their place in the sync (the row a saved position points at,
+    the first row not yet delivered): the deletes that break a resume depending on that object; the updates then
+    pick among the other rows."""
     rng = random.Random(seed)
     data = model.endpoint(endpoint)
     allowed = [kind for kind in kinds if kind in data.mutations]
     current = data.row_keys()
     done = set(delivered)
-    before = [key for key in current if key in done]
-    after = [key for key in current if key not in done]
+    targets = dict(doomed) if "delete" in allowed else {}
+    targets = {key: role for key, role in targets.items() if key in current}
+    before = [key for key in current if key in done and key not in targets]
+    after = [key for key in current if key not in done and key not in targets]
     changes: list[Change] = []
     touched: set[Key] = set()
     if "update" in allowed:
@@ -92,11 +119,13 @@ def apply_drift(model: VendorModel, endpoint: str, delivered: list[Key], seed: s
                 changes.append(model.update(endpoint, key))
     if "insert" in allowed:
         changes.append(model.insert(endpoint))
-    if "delete" in allowed:
+    if targets:
+        changes.extend(model.delete(endpoint, key) for key in targets)
+    elif "delete" in allowed:
         pool = [key for key in before if key not in touched] or [key for key in after if key not in touched]
         if pool:
             changes.append(model.delete(endpoint, rng.choice(pool)))
-    return Drift(tuple(changes), frozenset(done))
+    return Drift(tuple(changes), frozenset(done), tuple(targets.items()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +140,28 @@ class DriftResumeRecord:
     expected: dict[Key, Any]  # primary key -> version (the model's v2 after the resume), deleted rows excluded
     version_field: str | None
     existed: frozenset[Key]  # keys of dataset v1
+    vendor_errors: tuple[VendorError, ...] = ()  # the vendor's error answers to the resumed and incremental runs
+
+    @property
+    def failed_run(self) -> RunRecord | None:
+        """The run after the change that raised (the resume, or the incremental sync after it)."""
+        for run in (self.resumed, self.incremental):
+            if run is not None and run.error is not None:
+                return run
+        return None
+
+
+def doomed(batches: tuple[BatchRecord, ...], crash_at: int, names: tuple[str, ...]) -> tuple[tuple[Key, str], ...]:
+    """The rows a crash at `crash_at` leaves at the edge of the sync: the last row of batch k-1 (where a position
+    saved as an object id points) and the first row of batch k (the first one not durably delivered)."""
+    rows: list[tuple[Key, str]] = []
+    if crash_at >= 2 and batches[crash_at - 2].rows:
+        rows.append((tuple(batches[crash_at - 2].rows[-1].get(name) for name in names), SAVED_POSITION))
+    if len(batches) >= crash_at and batches[crash_at - 1].rows:
+        key = tuple(batches[crash_at - 1].rows[0].get(name) for name in names)
+        if all(key != other for other, _ in rows):
+            rows.append((key, NEXT_UP))
+    return tuple(rows)
 
 
 def baseline(target: EndpointUnderTest) -> RunRecord:
@@ -129,8 +180,17 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
     names = primary_keys(crashed)
     durable = crashed.batches[: crash_at - 1]
     seed = f"{target.source_type}/{target.name}/resume/{crash_at}"
-    drift = apply_drift(model, target.name, keys_of(durable, names), seed, ("update", "insert", "delete"))
-    resumed = execute(target, RunSpec("full"), job_id=job_id, backend=_backend(target, model))
+    drift = apply_drift(
+        model,
+        target.name,
+        keys_of(durable, names),
+        seed,
+        ("update", "insert", "delete"),
+        doomed=doomed(crashed.batches, crash_at, names),
+    )
+    resumed_backend = _backend(target, model)
+    resumed = execute(target, RunSpec("full"), job_id=job_id, backend=resumed_backend)
+    vendor_errors = list(resumed_backend.vendor_errors)
     from harness.runs.drift_table import DriftTable  # Arrow and Delta Lake: only when a drift check runs
 
     table = DriftTable(crashed, work_root() / f"drift-table-{next(_counter)}")
@@ -149,12 +209,24 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
         )
         if field is not None:
             spec = RunSpec(scenario, overrides=overrides)
-            incremental = execute(target, spec, backend=_backend(target, model))
+            incremental_backend = _backend(target, model)
+            incremental = execute(target, spec, backend=incremental_backend)
+            vendor_errors += incremental_backend.vendor_errors
             table.merge(incremental.batches)
     data = model.endpoint(target.name)
     expected = {key: data.version(key) for key in data.row_keys()}
     return DriftResumeRecord(
-        crash_at, drift, crashed, resumed, incremental, watermark, table.rows(), expected, data.version_field, existed
+        crash_at,
+        drift,
+        crashed,
+        resumed,
+        incremental,
+        watermark,
+        table.rows(),
+        expected,
+        data.version_field,
+        existed,
+        tuple(vendor_errors),
     )
 
 
