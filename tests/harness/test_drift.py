@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from harness.replay.faults import server_error
 from harness.replay.simulated import SimulatedReplay
 from harness.runs import drift
 from harness.simulators.loader import has_model
+from harness.suite.api import run_check
 from harness.suite.suite import Suite
 from sources.common.clock import FakeClock, use_clock
 from sources.common.http import make_tracked_session
@@ -98,7 +100,11 @@ def test_a_resume_under_drift_merges_every_step_into_one_table(acme_root: Path) 
     table = {row["id"]: row for row in record.table_rows}
     assert {key for (key,) in record.expected} <= set(table)
     assert all(table[key]["updated_at"] == version for (key,), version in record.expected.items())
-    assert record.drift.deleted <= {(key,) for key in table}, "a deleted row stays in the table (merge keeps it)"
+    delivered, never = (
+        {key for key in record.drift.deleted if (key in record.drift.delivered) == side} for side in (True, False)
+    )
+    assert delivered and delivered <= {(key,) for key in table}, "a deleted row stays in the table (merge keeps it)"
+    assert never and never.isdisjoint({(key,) for key in table}), "a row deleted before its batch never arrives"
 
 
 def test_runs_against_a_model_keep_the_egress_guard(acme_root: Path) -> None:
@@ -131,3 +137,38 @@ def test_the_matrix_says_not_applicable_no_simulator_never_passed() -> None:
     entries[0] = SourceEntry(**{**entries[0].__dict__, "vendor_model": True})
     row = next(line for line in _matrix(matrix, entries) if line.startswith("| `resume.under_drift`"))
     assert row == f"| `resume.under_drift` | ✅ | {NO_SIMULATOR} |"
+
+
+def test_a_resume_under_drift_deletes_the_rows_at_the_edge_of_the_crash(acme_root: Path) -> None:
+    target = Suite(acme_root).target(GOOD, "tickets")
+    record = drift.resume_under_drift(target, 3)
+    last_delivered = (record.crashed.batches[1].rows[-1]["id"],)
+    first_not_delivered = (record.crashed.batches[2].rows[0]["id"],)
+    assert [change.key for change in record.drift.changes if change.kind == "delete"] == [
+        last_delivered,
+        first_not_delivered,
+    ]
+    assert dict(record.drift.roles) == {last_delivered: drift.SAVED_POSITION, first_not_delivered: drift.NEXT_UP}
+    assert f"delete id={last_delivered[0]!r} ({drift.SAVED_POSITION})" in record.drift.describe(("id",))
+    assert {change.key for change in record.drift.changes if change.kind == "update"}.isdisjoint(
+        record.drift.deleted
+    ), "the updated rows are other rows"
+    assert record.failed_run is None and record.vendor_errors == ()
+
+
+def test_a_resume_from_a_deleted_object_fails_naming_the_crash_point_and_the_vendors_answer(acme_root: Path) -> None:
+    verdict = run_check("acme_resumes_after_last_id", "tickets", "resume.under_drift", fixtures_root=acme_root)
+    first_line = (verdict.message or "").splitlines()[0]
+    assert verdict.status == "failed"
+    assert first_line.startswith(
+        "acme_resumes_after_last_id/tickets [resume.under_drift]: expected the resume after a crash while handling "
+        "batch 2 to survive the vendor's changes while the source was down, but the resumed run failed: GET "
+        "https://api.acme-helpdesk.test/v1/tickets?"
+    )
+    deleted = re.search(r"starting_after=(tkt_\d+)", first_line)
+    assert deleted is not None
+    assert f'answered 400: {{"error": {{"code": "invalid_param", "message": "No such ticket: {deleted[1]}"}}}}' in (
+        first_line
+    )
+    assert f"delete id={deleted[1]!r} ({drift.SAVED_POSITION})" in verdict.message
+    assert "Per crash point: k=2: failed (400), k=3: failed (400)" in verdict.message
