@@ -19,7 +19,9 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from harness.replay.base import WireRequest
 from harness.replay.simulated import SimulatedReplay, VendorError
 from harness.runs.engine import execute, work_root
 from harness.runs.records import BatchRecord, RunRecord, RunSpec
@@ -228,6 +230,87 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
         existed,
         tuple(vendor_errors),
     )
+
+
+# A listing read in fewer pages than this gives the data too few page boundaries to change across.
+MIN_BOUNDARIES = 2
+# ... so the drift runs then ask for about this many pages of the largest listing, where the page size is a setting.
+PAGES_WANTED = 4
+
+
+def listing_of(request: WireRequest) -> tuple[str, str]:
+    """The listing a request reads: its method and URL path."""
+    return request.method, urlsplit(request.url).path
+
+
+def page_boundaries(plain: RunRecord) -> list[int]:
+    """The batches p after which a listing continues: the request that follows the responses of batch p reads a
+    listing (method and path) that already yielded rows by then, so it asks for a later page of it. A change of
+    the data there can make a paginator skip rows; between listings (the next request reads the next parent's
+    children, another account's rows, or nothing) it cannot."""
+    points: list[int] = []
+    yielded: set[tuple[str, str]] = set()
+    for p in range(1, len(plain.batches)):
+        served = plain.batches[p - 1].requests_before
+        if 0 < served <= len(plain.wire):
+            yielded.add(listing_of(plain.wire[served - 1]))
+        if 0 < served < len(plain.wire) and listing_of(plain.wire[served]) in yielded:
+            points.append(p)
+    return points
+
+
+def _largest_listing(plain: RunRecord) -> int:
+    """The most rows one listing (method and path) yielded in the run."""
+    rows: dict[tuple[str, str], int] = {}
+    for batch in plain.batches:
+        if 0 < batch.requests_before <= len(plain.wire):
+            where = listing_of(plain.wire[batch.requests_before - 1])
+            rows[where] = rows.get(where, 0) + len(batch.rows)
+    return max(rows.values(), default=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class PagedBaseline:
+    """The uninterrupted sync the page drift runs against, the target it ran with and its page boundaries;
+    `page_size` is set when the drift runs use a smaller page size than the manifest's config."""
+
+    target: EndpointUnderTest
+    run: RunRecord
+    boundaries: tuple[int, ...]
+    page_size: int | None = None
+    configured: int | None = None
+
+
+def with_page_size(target: EndpointUnderTest, page_size: int) -> EndpointUnderTest | None:
+    """The target with the connector's `page_size` setting changed, or None when its config has none."""
+    config = target.sut.config
+    if not dataclasses.is_dataclass(config) or "page_size" not in {field.name for field in dataclasses.fields(config)}:
+        return None
+    try:
+        changed = dataclasses.replace(config, page_size=page_size)  # type: ignore[type-var]
+    except Exception:  # the connector refuses that page size: keep the manifest's
+        return None
+    return dataclasses.replace(target, sut=dataclasses.replace(target.sut, config=changed))
+
+
+def paged_baseline(target: EndpointUnderTest) -> PagedBaseline:
+    """The `full` sync over dataset v1 for `pagination.under_drift`. When its listings span fewer than
+    MIN_BOUNDARIES page boundaries and the connector has a `page_size` setting, the sync (and the drift runs)
+    use a page size that splits the largest listing into about PAGES_WANTED pages."""
+    plain = baseline(target)
+    points = page_boundaries(plain)
+    configured = getattr(target.sut.config, "page_size", None)
+    if len(points) >= MIN_BOUNDARIES or not plain.completed or not isinstance(configured, int):
+        return PagedBaseline(target, plain, tuple(points))
+    smaller = max(1, -(-_largest_listing(plain) // PAGES_WANTED))
+    paged = with_page_size(target, smaller) if smaller < configured else None
+    if paged is None:
+        return PagedBaseline(target, plain, tuple(points))
+    rerun = baseline(paged)
+    more = page_boundaries(rerun)
+    if len(more) <= len(points):
+        return PagedBaseline(target, plain, tuple(points))
+    return PagedBaseline(paged, rerun, tuple(more), smaller, configured)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -172,3 +172,41 @@ def test_a_resume_from_a_deleted_object_fails_naming_the_crash_point_and_the_ven
     )
     assert f"delete id={deleted[1]!r} ({drift.SAVED_POSITION})" in verdict.message
     assert "Per crash point: k=2: failed (400), k=3: failed (400)" in verdict.message
+
+
+def _with_config(acme_root: Path, tmp_path: Path, source_type: str, page_size: int) -> Path:
+    """A copy of `source_type`'s Acme fixtures whose manifest asks for `page_size` rows per request."""
+    root = tmp_path / "fixtures"
+    shutil.copytree(acme_root / source_type, root / source_type)
+    manifest = root / source_type / "manifest.toml"
+    text = manifest.read_text()
+    assert "page_size = 5" in text
+    manifest.write_text(text.replace("page_size = 5", f"page_size = {page_size}", 1))
+    return root
+
+
+def test_one_page_at_the_manifests_page_size_is_split_by_a_smaller_one(acme_root: Path, tmp_path: Path) -> None:
+    """At page_size 50 the 23 tickets fit one page: no boundary to drift across. The drift runs lower the page size
+    (to 6: about 4 pages), so a page-number paginator is caught instead of passing vacuously."""
+    root = _with_config(acme_root, tmp_path, "acme_saves_page_number", 50)
+    target = Suite(root).target("acme_saves_page_number", "tickets")
+    assert len(drift.baseline(target).batches) == 1
+    paged = drift.paged_baseline(target)
+    assert (paged.page_size, paged.configured, len(paged.run.batches), paged.boundaries) == (6, 50, 4, (1, 2, 3))
+    verdict = run_check("acme_saves_page_number", "tickets", "pagination.under_drift", fixtures_root=root)
+    assert verdict.status == "failed", verdict.message
+    assert "(run at page_size=6: the manifest's 50 gives fewer page boundaries)" in (verdict.message or "")
+
+
+def test_the_good_source_passes_at_the_smaller_page_size_too(acme_root: Path, tmp_path: Path) -> None:
+    root = _with_config(acme_root, tmp_path, GOOD, 50)
+    verdict = run_check(GOOD, "tickets", "pagination.under_drift", fixtures_root=root)
+    assert verdict.status == "passed", verdict.message
+    assert drift.paged_baseline(Suite(root).target(GOOD, "tickets")).page_size == 6
+
+
+def test_page_boundaries_are_where_a_listing_continues(acme_root: Path) -> None:
+    tickets = drift.baseline(Suite(acme_root).target(GOOD, "tickets"))
+    assert drift.page_boundaries(tickets) == list(range(1, len(tickets.batches)))
+    one_page = drift.baseline(Suite(acme_root).target("acme_pages_by_number_at_max", "tickets"))
+    assert len(one_page.batches) == 1 and drift.page_boundaries(one_page) == []
