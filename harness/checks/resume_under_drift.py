@@ -19,11 +19,13 @@ PROVES = (
     "For EVERY k from 1 to the number of batches of the full sync against the vendor model "
     "(fixtures/<source>/simulator.py: vendor_model()): the sync runs on dataset v1 and the process dies while "
     "handling batch k; the vendor's data then changes (seeded: a delivered row and a not-yet-delivered row are "
-    "updated, so the vendor's sort moves them, one row is inserted, one delivered row is deleted), a new source "
+    "updated, so the vendor's sort moves them, one row is inserted; the last row delivered before the crash and "
+    "the first row not yet delivered are deleted), a new source "
     "instance resumes with the same job id, and on incremental endpoints the next incremental sync runs from the "
     "watermark the pipeline stored. Every row of v2 (deleted rows aside) is then in the Delta table (batches "
     "1..k-1 merged with everything after by primary key) at its latest version. A paginator that saves a page "
-    "number or an offset resumes past rows that moved and fails here."
+    "number or an offset resumes past rows that moved and fails here, and so does a resume from the id of an "
+    "object the vendor deleted (the vendor refuses it: the first line names k and the vendor's answer)."
 )
 APPLIES = "endpoints of resumable sources whose fixtures have a vendor model; otherwise not applicable: no simulator."
 

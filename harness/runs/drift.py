@@ -1,11 +1,13 @@
 """Runs against a vendor model whose data changes mid-way: after a crash (before the resume) or between pages.
 
 `resume_under_drift`: the crash model at batch k over the model's dataset v1, then a seeded `Drift` (rows moved
-across the crash position by updates, one insert, one delete) makes v2, a new source instance resumes with the
+across the crash position by updates, one insert; the rows at the edge of the crash deleted: the last one
+delivered and the first one not yet delivered) makes v2, a new source instance resumes with the
 same job id, and (incremental endpoints) the next incremental sync runs from the watermark the pipeline stored.
 Every step's batches are merged by primary key into one Delta table, batches 1..k-1 of the crashed run first.
 
 `pages_under_drift`: one uninterrupted sync; after the page that ends batch p, rows are updated and inserted.
+`paged_baseline` picks the page boundaries p to change the data at, and a smaller page size when there are few.
 
 Both go through `engine.execute` with a `SimulatedReplay` backend: same egress guard, fake clock, tracked
 transport records and `RunRecord`s as replayed runs.
