@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.checks._common import row_key, show_key
 from harness.checks.context import CheckContext, listing
@@ -85,26 +85,23 @@ def _shortfall(record: DriftResumeRecord, keys: tuple[str, ...], incremental: bo
     return lost, stale
 
 
-def _vendor_error(record: DriftResumeRecord) -> str:
-    """The vendor's error answer the failed run stopped on, else the error the run raised."""
-    run = record.failed_run
+def _error_outcome(record: DriftResumeRecord) -> str:
+    """How the run after the change failed, for the per-crash-point list: the vendor's status, else the exception."""
+    answer, run = record.stopped_on, record.failed_run
     assert run is not None and run.error is not None
-    if record.vendor_errors:
-        return record.vendor_errors[-1].describe(200)
-    return f"it raised {run.error.describe()}"
+    return f"failed ({answer.status if answer is not None else run.error.type})"
 
 
-def _fail_on_error(ctx: CheckContext, errors: list[DriftResumeRecord], keys: tuple[str, ...], per_k: str) -> None:
-    record = errors[0]
-    run = record.failed_run
+def _fail_on_error(ctx: CheckContext, record: DriftResumeRecord, keys: tuple[str, ...], per_k: str) -> NoReturn:
+    run, answer = record.failed_run, record.stopped_on
     assert run is not None and run.error is not None
     which = "the resumed run" if run is record.resumed else "the incremental sync after the resume"
     evidence = [
         f"crash while handling batch {record.crash_at}, then the vendor's data changed: {record.drift.describe(keys)}",
         f"{which} raised {run.error.describe()}",
     ]
-    if record.vendor_errors:
-        evidence.append(f"the vendor's answer: {record.vendor_errors[-1].describe(600)}")
+    if answer is not None:
+        evidence.append(f"the vendor's answer: {answer.describe(600)}")
     if record.crashed.states:
         evidence.append(
             f"the resume started from the state saved before the crash: {record.crashed.states[-1].state!r}"
@@ -114,7 +111,8 @@ def _fail_on_error(ctx: CheckContext, errors: list[DriftResumeRecord], keys: tup
         evidence.append(f"the resumed run's first request was {first.key.describe()}")
     ctx.fail(
         f"the resume after a crash while handling batch {record.crash_at} to survive the vendor's changes while the "
-        f"source was down, but {which} failed: {_vendor_error(record)}",
+        f"source was down, but {which} failed: "
+        + (answer.describe(200) if answer is not None else f"it raised {run.error.describe()}"),
         "; ".join(evidence) + f". Per crash point: {per_k}",
         "resume from a position that does not name an object the vendor can delete (the last delivered row's sort "
         "value and the keys already delivered at it, or the vendor's keyset cursor), or answer the vendor's 'no "
@@ -139,8 +137,7 @@ def check(ctx: CheckContext) -> None:
                     ctx.require_clean(run, allow_error=True)
             ctx.blame_misplaced_credential(record.failed_run)
             errors.append(record)
-            status = record.vendor_errors[-1].status if record.vendor_errors else record.failed_run.error.type  # type: ignore[union-attr]
-            outcomes.append(f"k={k}: failed ({status})")
+            outcomes.append(f"k={k}: {_error_outcome(record)}")
             continue
         ctx.require_clean(record.resumed)
         if record.incremental is not None:
@@ -150,7 +147,7 @@ def check(ctx: CheckContext) -> None:
             failures.append((record, lost, stale))
             outcomes.append(f"k={k}: {len(lost)} lost" + (f", {len(stale)} stale" if stale else ""))
     if errors and (not failures or errors[0].crash_at < failures[0][0].crash_at):
-        _fail_on_error(ctx, errors, keys, ", ".join(outcomes))
+        _fail_on_error(ctx, errors[0], keys, ", ".join(outcomes))
     if failures:
         record, lost, stale = failures[0]
         per_k = ", ".join(outcomes)

@@ -25,7 +25,7 @@ SIMULATED_REQUEST_CAP = 600
 
 
 @dataclasses.dataclass(frozen=True)
-class VendorError:
+class ErrorAnswer:
     """An error the vendor model answered (4xx/5xx): the request and the vendor's body, as the source got it."""
 
     request: WireRequest
@@ -53,7 +53,7 @@ class SimulatedReplay(InProcessReplay):
         self.model = model
         self._served = 0
         self._scheduled: list[tuple[int, Callable[[], None]]] = []
-        self.vendor_errors: list[VendorError] = []
+        self.error_answers: list[ErrorAnswer] = []
 
     def load(self, hars: Sequence[Har]) -> None:
         raise TypeError("a simulated replay answers from its vendor model; it loads no HAR files")
@@ -101,5 +101,5 @@ class SimulatedReplay(InProcessReplay):
         answered = dataclasses.replace(wire, entry=self._served - 1, page=page, status=status)
         self._log.append(answered)
         if status >= 400:
-            self.vendor_errors.append(VendorError(answered, status, text))
+            self.error_answers.append(ErrorAnswer(answered, status, text))
         return status, headers, text

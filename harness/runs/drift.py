@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.replay.base import WireRequest
-from harness.replay.simulated import SimulatedReplay, VendorError
+from harness.replay.simulated import ErrorAnswer, SimulatedReplay
 from harness.runs.engine import execute, work_root
 from harness.runs.records import BatchRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest
@@ -144,7 +144,9 @@ class DriftResumeRecord:
     expected: dict[Key, Any]  # primary key -> version (the model's v2 after the resume), deleted rows excluded
     version_field: str | None
     existed: frozenset[Key]  # keys of dataset v1
-    vendor_errors: tuple[VendorError, ...] = ()  # the vendor's error answers to the resumed and incremental runs
+    # The vendor's error answers (4xx/5xx) to the resumed run and to the incremental sync after it.
+    resumed_errors: tuple[ErrorAnswer, ...] = ()
+    incremental_errors: tuple[ErrorAnswer, ...] = ()
 
     @property
     def failed_run(self) -> RunRecord | None:
@@ -153,6 +155,15 @@ class DriftResumeRecord:
             if run is not None and run.error is not None:
                 return run
         return None
+
+    @property
+    def stopped_on(self) -> ErrorAnswer | None:
+        """The vendor's error answer to the last request of the run that raised, if its last answer was one."""
+        run = self.failed_run
+        errors = self.resumed_errors if run is self.resumed else self.incremental_errors
+        if run is None or not errors or not run.wire or errors[-1].request.index != run.wire[-1].index:
+            return None
+        return errors[-1]
 
 
 def doomed(batches: tuple[BatchRecord, ...], crash_at: int, names: tuple[str, ...]) -> tuple[tuple[Key, str], ...]:
@@ -194,7 +205,7 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
     )
     resumed_backend = _backend(target, model)
     resumed = execute(target, RunSpec("full"), job_id=job_id, backend=resumed_backend)
-    vendor_errors = list(resumed_backend.vendor_errors)
+    incremental_errors: list[ErrorAnswer] = []
     from harness.runs.drift_table import DriftTable  # Arrow and Delta Lake: only when a drift check runs
 
     table = DriftTable(crashed, work_root() / f"drift-table-{next(_counter)}")
@@ -215,7 +226,7 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
             spec = RunSpec(scenario, overrides=overrides)
             incremental_backend = _backend(target, model)
             incremental = execute(target, spec, backend=incremental_backend)
-            vendor_errors += incremental_backend.vendor_errors
+            incremental_errors = incremental_backend.error_answers
             table.merge(incremental.batches)
     data = model.endpoint(target.name)
     expected = {key: data.version(key) for key in data.row_keys()}
@@ -230,7 +241,8 @@ def resume_under_drift(target: EndpointUnderTest, crash_at: int) -> DriftResumeR
         expected,
         data.version_field,
         existed,
-        tuple(vendor_errors),
+        tuple(resumed_backend.error_answers),
+        tuple(incremental_errors),
     )
 
 

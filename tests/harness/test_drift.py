@@ -153,7 +153,7 @@ def test_a_resume_under_drift_deletes_the_rows_at_the_edge_of_the_crash(acme_roo
     assert {change.key for change in record.drift.changes if change.kind == "update"}.isdisjoint(
         record.drift.deleted
     ), "the updated rows are other rows"
-    assert record.failed_run is None and record.vendor_errors == ()
+    assert record.failed_run is None and record.stopped_on is None and record.resumed_errors == ()
 
 
 def test_a_resume_from_a_deleted_object_fails_naming_the_crash_point_and_the_vendors_answer(acme_root: Path) -> None:
