@@ -60,10 +60,11 @@ def check(ctx: CheckContext) -> None:
         )
     if not paged.boundaries:
         listings = len({drift.listing_of(request) for request in plain.wire})
+        size = ", at the manifest page size" + (f" and at page_size={paged.tried}" if paged.tried else "")
         ctx.inconclusive(
             f"the full sync against the vendor model never continued a listing after a batch ({len(plain.batches)} "
-            f"batch(es) from {len(plain.wire)} request(s) on {listings} path(s){at or ', at the manifest page size'}), "
-            "so there is no page boundary for the data to change across",
+            f"batch(es) from {len(plain.wire)} request(s) on {listings} path(s){size}), so there is no page "
+            "boundary for the data to change across",
             "give the endpoint more rows in the vendor model than one page holds (or a page_size setting the "
             "harness can lower); an endpoint that is not paged at all bypasses pagination.under_drift in its "
             "manifest with that reason",

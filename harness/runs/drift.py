@@ -293,6 +293,7 @@ class PagedBaseline:
     boundaries: tuple[int, ...]
     page_size: int | None = None
     configured: int | None = None
+    tried: int | None = None  # a smaller page size that gave no more boundaries
 
 
 def with_page_size(target: EndpointUnderTest, page_size: int) -> EndpointUnderTest | None:
@@ -323,7 +324,7 @@ def paged_baseline(target: EndpointUnderTest) -> PagedBaseline:
     rerun = baseline(paged)
     more = page_boundaries(rerun)
     if len(more) <= len(points):
-        return PagedBaseline(target, plain, tuple(points))
+        return PagedBaseline(target, plain, tuple(points), tried=smaller)
     return PagedBaseline(paged, rerun, tuple(more), smaller, configured)
 
 

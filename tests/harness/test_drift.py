@@ -12,10 +12,12 @@ from acme_vendor.corpus import GOOD
 from acme_vendor.dataset import AcmeData
 from acme_vendor.model import vendor_model
 
+import sources  # noqa: F401  (registers the connectors: github below)
 from harness.checks import applies
 from harness.inventory.matrix import Outcome, build_matrix
 from harness.inventory.model import SourceEntry
 from harness.inventory.render import NO_SIMULATOR, _matrix
+from harness.paths import FIXTURES_ROOT
 from harness.replay.faults import server_error
 from harness.replay.simulated import SimulatedReplay
 from harness.runs import drift
@@ -210,3 +212,15 @@ def test_page_boundaries_are_where_a_listing_continues(acme_root: Path) -> None:
     assert drift.page_boundaries(tickets) == list(range(1, len(tickets.batches)))
     one_page = drift.baseline(Suite(acme_root).target("acme_pages_by_number_at_max", "tickets"))
     assert len(one_page.batches) == 1 and drift.page_boundaries(one_page) == []
+
+
+def test_an_endpoint_that_is_not_paged_is_inconclusive_even_at_a_smaller_page_size() -> None:
+    """github/repositories: one GET per repository. Lowering the page size (to 1) adds no boundary, and the
+    manifest bypasses the check with that reason; run anyway, it is inconclusive, never a pass."""
+    paged = drift.paged_baseline(Suite(FIXTURES_ROOT).target("github", "repositories"))
+    assert (paged.boundaries, paged.page_size, paged.tried, len(paged.run.batches)) == ((), None, 1, 2)
+    verdict = run_check("github", "repositories", "pagination.under_drift", fixtures_root=FIXTURES_ROOT)
+    assert verdict.status == "inconclusive"
+    assert "(2 batch(es) from 2 request(s) on 2 path(s), at the manifest page size and at page_size=1)" in (
+        verdict.message or ""
+    )
