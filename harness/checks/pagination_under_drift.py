@@ -13,8 +13,9 @@ LEVEL = "endpoint"
 SCENARIOS = ("full",)
 PROVES = (
     "For every page boundary of the full sync against the vendor model (fixtures/<source>/simulator.py: "
-    "vendor_model()), i.e. every batch p after which the same listing continues (the next request reads the same "
-    "method and path; where the listings span fewer than 2 boundaries and the connector has a page_size setting, "
+    "vendor_model()), i.e. every batch p after which a listing that already yielded rows continues (the next "
+    "request reads its method and path again; where the listings span fewer than 2 boundaries and the connector "
+    "has a page_size setting, "
     "the runs use a page size that splits the largest listing into about 4 pages): right after the responses of "
     "batch p, a delivered row and a not-yet-delivered row are "
     "updated (the vendor's sort moves them) and one row is inserted (seeded). The uninterrupted sync still "

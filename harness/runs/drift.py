@@ -30,6 +30,7 @@ from harness.runs.records import BatchRecord, RunRecord, RunSpec
 from harness.runs.targets import EndpointUnderTest
 from harness.simulators.loader import ModelProblem, new_model
 from harness.simulators.model import Change, Key, VendorModel
+from sources.common.errors import ConfigError
 
 _counter = itertools.count(1)
 
@@ -303,7 +304,7 @@ def with_page_size(target: EndpointUnderTest, page_size: int) -> EndpointUnderTe
         return None
     try:
         changed = dataclasses.replace(config, page_size=page_size)  # type: ignore[type-var]
-    except Exception:  # the connector refuses that page size: keep the manifest's
+    except (ConfigError, TypeError, ValueError):  # the connector refuses that page size: keep the manifest's
         return None
     return dataclasses.replace(target, sut=dataclasses.replace(target.sut, config=changed))
 
