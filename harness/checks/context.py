@@ -133,6 +133,14 @@ class CheckContext:
         failure = CheckFailure(self.source_type, endpoint, self.check_id, expected, evidence, fix)
         raise CheckBlocked(self.source_type, endpoint, self.check_id, owner, cause, failure)
 
+    def blame_misplaced_credential(self, record: RunRecord) -> None:
+        """For a run against a vendor model that raised: blocked by credentials.placement if a request carried a
+        credential outside its header (the vendor's error is then that check's root cause)."""
+        if record.error is not None:
+            self._fail_misplaced_credential(
+                record, f"{record.endpoint} ({record.spec.describe()})", record.error.describe()
+            )
+
     def _fail_misplaced_credential(self, record: RunRecord, what: str, error: str) -> None:
         """A run that failed after sending a credential outside its header (a vendor model answers such a request
         with the vendor's error, there is no recording to diverge from): credentials.placement owns the cause."""

@@ -16,12 +16,26 @@ from collections.abc import Callable, Sequence
 import requests
 
 from harness.fixtures.har import Har, HarEntry
-from harness.replay.base import LoopGuardTripped, ReplayMode
+from harness.replay.base import LoopGuardTripped, ReplayMode, WireRequest
 from harness.replay.inprocess import InProcessReplay
 from harness.simulators.model import VendorModel
 
 # A sync against a model has no recording to size the loop guard by: this many requests stop it.
 SIMULATED_REQUEST_CAP = 600
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorAnswer:
+    """An error the vendor model answered (4xx/5xx): the request and the vendor's body, as the source got it."""
+
+    request: WireRequest
+    status: int
+    body: str
+
+    def describe(self, limit: int = 300) -> str:
+        body = " ".join(self.body.split())
+        body = body if len(body) <= limit else body[: limit - 1] + "…"
+        return f"{self.request.method} {self.request.url} answered {self.status}: {body}"
 
 
 class SimulatedReplay(InProcessReplay):
@@ -39,6 +53,7 @@ class SimulatedReplay(InProcessReplay):
         self.model = model
         self._served = 0
         self._scheduled: list[tuple[int, Callable[[], None]]] = []
+        self.error_answers: list[ErrorAnswer] = []
 
     def load(self, hars: Sequence[Har]) -> None:
         raise TypeError("a simulated replay answers from its vendor model; it loads no HAR files")
@@ -83,5 +98,8 @@ class SimulatedReplay(InProcessReplay):
         status, headers, text = self.answer(request)
         self._served += 1
         # `entry` marks the request as answered by the vendor (there is no recorded entry to point at).
-        self._log.append(dataclasses.replace(wire, entry=self._served - 1, page=page, status=status))
+        answered = dataclasses.replace(wire, entry=self._served - 1, page=page, status=status)
+        self._log.append(answered)
+        if status >= 400:
+            self.error_answers.append(ErrorAnswer(answered, status, text))
         return status, headers, text

@@ -57,10 +57,17 @@ def sync_error(error: stripe.StripeError, where: str) -> StripeSyncError:
 
 @dataclasses.dataclass
 class StripeResumeConfig:
-    """Where a sync continues: the window being read and the id the next page starts after (None = its top)."""
+    """Where a sync continues: the window being read and the id the next page starts after (None = its top).
+
+    `created` and `delivered` say where that is without naming an object: the `created` second of the last row
+    handed over and the ids already handed over at that second. Stripe answers a `starting_after` whose object
+    was deleted (a customer, a draft invoice) with 400 `resource_missing`; the window is then listed again from
+    `created[lte]=<created>` without the `delivered` ids (`iter_pages`)."""
 
     window: str
     starting_after: str | None = None
+    created: int | None = None
+    delivered: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,34 +108,74 @@ def plan_windows(endpoint: StripeEndpoint, inputs: SourceInputs) -> list[Window]
     return [*windows, Window("newer", {"gte": newer_than})]
 
 
+def _deleted_cursor(error: stripe.StripeError) -> bool:
+    """Stripe's answer to a `starting_after` naming an object that no longer exists."""
+    return error.code == "resource_missing" and getattr(error, "param", None) == "starting_after"
+
+
+def _up_to(created: dict[str, int], second: int) -> dict[str, int]:
+    """A window's `created` range cut at `second` (inclusive)."""
+    top = created.get("lte")
+    return {**created, "lte": second if top is None else min(top, second)}
+
+
+def advance(at: StripeResumeConfig, rows: list[dict[str, Any]], next_cursor: str | None) -> StripeResumeConfig:
+    """The position once `rows` were handed over: the next page's `starting_after`, and the `created` second of the
+    last row with every id delivered at that second (rows of one second may span pages)."""
+    if not rows:
+        return dataclasses.replace(at, starting_after=next_cursor)
+    second = rows[-1]["created"]
+    delivered = [row["id"] for row in rows if row["created"] == second]
+    if at.created == second:
+        delivered = [*at.delivered, *(key for key in delivered if key not in at.delivered)]
+    return StripeResumeConfig(at.window, next_cursor, second, delivered)
+
+
 def iter_pages(
     client: stripe.StripeClient,
     endpoint: StripeEndpoint,
     window: Window,
     page_size: int,
-    starting_after: str | None,
-) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
-    """Pages of one window: rows (as Stripe returns them) and the id the next page starts after (None: last page)."""
+    resume: StripeResumeConfig | None = None,
+) -> Iterator[tuple[list[dict[str, Any]], StripeResumeConfig | None]]:
+    """Pages of one window, from its top or from `resume`: the rows (as Stripe returns them) and the position after
+    them (None after the last page).
+
+    Pages follow `starting_after=<the last id>`, as Stripe documents. When Stripe answers that this object no
+    longer exists (deleted while the sync was down, or between two pages), the window is listed again from the
+    last delivered row's `created` second (`created[lte]`), without the ids already delivered at that second; a
+    position saved without that second restarts the window (rows repeat whole, merge dedupes them)."""
     service = getattr(client.v1, endpoint.service)
     where = f"stripe {endpoint.name}"
-    cursor = starting_after
+    created = dict(window.created)
+    at = resume if resume is not None else StripeResumeConfig(window.name)
+    cursor = at.starting_after
+    skip: set[str] = set()
     while True:
         params: dict[str, Any] = {"limit": page_size}
-        if window.created:
-            params["created"] = dict(window.created)
+        if created:
+            params["created"] = dict(created)
         if cursor is not None:
             params["starting_after"] = cursor
         try:
             page = service.list(params=params)
         except stripe.StripeError as exc:
-            raise sync_error(exc, where) from None
-        rows = [item.to_dict() for item in page.data]
-        if page.has_more and not rows:
+            if cursor is None or not _deleted_cursor(exc):
+                raise sync_error(exc, where) from None
+            _logger.warning("starting_after_deleted", endpoint=endpoint.name, starting_after=cursor, created=at.created)
+            if at.created is not None:
+                created, skip = _up_to(dict(window.created), at.created), set(at.delivered)
+            cursor = None
+            continue
+        listed = [item.to_dict() for item in page.data]
+        if page.has_more and not listed:
             raise StripeSyncError(f"{where}: Stripe answered has_more=true with an empty page", None, None)
-        next_cursor = rows[-1]["id"] if page.has_more else None
+        next_cursor = listed[-1]["id"] if page.has_more else None
         if next_cursor is not None and next_cursor == cursor:
             raise StripeSyncError(f"{where}: the page after {cursor} starts with {cursor} again", None, None)
-        yield rows, next_cursor
+        rows = [row for row in listed if row["id"] not in skip]
+        at = advance(at, rows, next_cursor)
+        yield rows, at if next_cursor is not None else None
         if next_cursor is None:
             return
         cursor = next_cursor
@@ -144,19 +191,20 @@ def iter_batches(
     """One batch per API page; the resume state is saved after each batch."""
     resume = manager.load_state() if manager.can_resume() else None
     names = [window.name for window in windows]
-    first, cursor = 0, None
+    first = 0
     if resume is not None:
         if resume.window in names:
-            first, cursor = names.index(resume.window), resume.starting_after
+            first = names.index(resume.window)
         else:
             _logger.warning("resume_window_not_planned", endpoint=endpoint.name, window=resume.window, planned=names)
+            resume = None
     for index in range(first, len(windows)):
-        pages = iter_pages(client, endpoint, windows[index], page_size, cursor if index == first else None)
-        for rows, next_cursor in pages:
+        start = resume if index == first else None
+        for rows, state in iter_pages(client, endpoint, windows[index], page_size, start):
             if rows:
                 yield rows
-            if next_cursor is not None:
-                manager.save_state(StripeResumeConfig(windows[index].name, next_cursor))
+            if state is not None:
+                manager.save_state(state)
             elif index + 1 < len(windows):
                 manager.save_state(StripeResumeConfig(windows[index + 1].name))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,14 +12,17 @@ from acme_vendor.corpus import GOOD
 from acme_vendor.dataset import AcmeData
 from acme_vendor.model import vendor_model
 
+import sources  # noqa: F401  (registers the connectors: github below)
 from harness.checks import applies
 from harness.inventory.matrix import Outcome, build_matrix
 from harness.inventory.model import SourceEntry
 from harness.inventory.render import NO_SIMULATOR, _matrix
+from harness.paths import FIXTURES_ROOT
 from harness.replay.faults import server_error
 from harness.replay.simulated import SimulatedReplay
 from harness.runs import drift
 from harness.simulators.loader import has_model
+from harness.suite.api import run_check
 from harness.suite.suite import Suite
 from sources.common.clock import FakeClock, use_clock
 from sources.common.http import make_tracked_session
@@ -98,7 +102,11 @@ def test_a_resume_under_drift_merges_every_step_into_one_table(acme_root: Path) 
     table = {row["id"]: row for row in record.table_rows}
     assert {key for (key,) in record.expected} <= set(table)
     assert all(table[key]["updated_at"] == version for (key,), version in record.expected.items())
-    assert record.drift.deleted <= {(key,) for key in table}, "a deleted row stays in the table (merge keeps it)"
+    delivered, never = (
+        {key for key in record.drift.deleted if (key in record.drift.delivered) == side} for side in (True, False)
+    )
+    assert delivered and delivered <= {(key,) for key in table}, "a deleted row stays in the table (merge keeps it)"
+    assert never and never.isdisjoint({(key,) for key in table}), "a row deleted before its batch never arrives"
 
 
 def test_runs_against_a_model_keep_the_egress_guard(acme_root: Path) -> None:
@@ -131,3 +139,88 @@ def test_the_matrix_says_not_applicable_no_simulator_never_passed() -> None:
     entries[0] = SourceEntry(**{**entries[0].__dict__, "vendor_model": True})
     row = next(line for line in _matrix(matrix, entries) if line.startswith("| `resume.under_drift`"))
     assert row == f"| `resume.under_drift` | ✅ | {NO_SIMULATOR} |"
+
+
+def test_a_resume_under_drift_deletes_the_rows_at_the_edge_of_the_crash(acme_root: Path) -> None:
+    target = Suite(acme_root).target(GOOD, "tickets")
+    record = drift.resume_under_drift(target, 3)
+    last_delivered = (record.crashed.batches[1].rows[-1]["id"],)
+    first_not_delivered = (record.crashed.batches[2].rows[0]["id"],)
+    assert [change.key for change in record.drift.changes if change.kind == "delete"] == [
+        last_delivered,
+        first_not_delivered,
+    ]
+    assert dict(record.drift.roles) == {last_delivered: drift.SAVED_POSITION, first_not_delivered: drift.NEXT_UP}
+    assert f"delete id={last_delivered[0]!r} ({drift.SAVED_POSITION})" in record.drift.describe(("id",))
+    assert {change.key for change in record.drift.changes if change.kind == "update"}.isdisjoint(
+        record.drift.deleted
+    ), "the updated rows are other rows"
+    assert record.failed_run is None and record.stopped_on is None and record.resumed_errors == ()
+
+
+def test_a_resume_from_a_deleted_object_fails_naming_the_crash_point_and_the_vendors_answer(acme_root: Path) -> None:
+    verdict = run_check("acme_resumes_after_last_id", "tickets", "resume.under_drift", fixtures_root=acme_root)
+    first_line = (verdict.message or "").splitlines()[0]
+    assert verdict.status == "failed"
+    assert first_line.startswith(
+        "acme_resumes_after_last_id/tickets [resume.under_drift]: expected the resume after a crash while handling "
+        "batch 2 to survive the vendor's changes while the source was down, but the resumed run failed: GET "
+        "https://api.acme-helpdesk.test/v1/tickets?"
+    )
+    deleted = re.search(r"starting_after=(tkt_\d+)", first_line)
+    assert deleted is not None
+    assert f'answered 400: {{"error": {{"code": "invalid_param", "message": "No such ticket: {deleted[1]}"}}}}' in (
+        first_line
+    )
+    assert f"delete id={deleted[1]!r} ({drift.SAVED_POSITION})" in verdict.message
+    assert "Per crash point: k=2: failed (400), k=3: failed (400)" in verdict.message
+
+
+def _with_config(acme_root: Path, tmp_path: Path, source_type: str, page_size: int) -> Path:
+    """A copy of `source_type`'s Acme fixtures whose manifest asks for `page_size` rows per request."""
+    root = tmp_path / "fixtures"
+    shutil.copytree(acme_root / source_type, root / source_type)
+    manifest = root / source_type / "manifest.toml"
+    text = manifest.read_text()
+    assert "page_size = 5" in text
+    manifest.write_text(text.replace("page_size = 5", f"page_size = {page_size}", 1))
+    return root
+
+
+def test_one_page_at_the_manifests_page_size_is_split_by_a_smaller_one(acme_root: Path, tmp_path: Path) -> None:
+    """At page_size 50 the 23 tickets fit one page: no boundary to drift across. The drift runs lower the page size
+    (to 6: about 4 pages), so a page-number paginator is caught instead of passing vacuously."""
+    root = _with_config(acme_root, tmp_path, "acme_saves_page_number", 50)
+    target = Suite(root).target("acme_saves_page_number", "tickets")
+    assert len(drift.baseline(target).batches) == 1
+    paged = drift.paged_baseline(target)
+    assert (paged.page_size, paged.configured, len(paged.run.batches), paged.boundaries) == (6, 50, 4, (1, 2, 3))
+    verdict = run_check("acme_saves_page_number", "tickets", "pagination.under_drift", fixtures_root=root)
+    assert verdict.status == "failed", verdict.message
+    assert "(run at page_size=6: the manifest's 50 gives fewer page boundaries)" in (verdict.message or "")
+
+
+def test_the_good_source_passes_at_the_smaller_page_size_too(acme_root: Path, tmp_path: Path) -> None:
+    root = _with_config(acme_root, tmp_path, GOOD, 50)
+    verdict = run_check(GOOD, "tickets", "pagination.under_drift", fixtures_root=root)
+    assert verdict.status == "passed", verdict.message
+    assert drift.paged_baseline(Suite(root).target(GOOD, "tickets")).page_size == 6
+
+
+def test_page_boundaries_are_where_a_listing_continues(acme_root: Path) -> None:
+    tickets = drift.baseline(Suite(acme_root).target(GOOD, "tickets"))
+    assert drift.page_boundaries(tickets) == list(range(1, len(tickets.batches)))
+    one_page = drift.baseline(Suite(acme_root).target("acme_pages_by_number_at_max", "tickets"))
+    assert len(one_page.batches) == 1 and drift.page_boundaries(one_page) == []
+
+
+def test_an_endpoint_that_is_not_paged_is_inconclusive_even_at_a_smaller_page_size() -> None:
+    """github/repositories: one GET per repository. Lowering the page size (to 1) adds no boundary, and the
+    manifest bypasses the check with that reason; run anyway, it is inconclusive, never a pass."""
+    paged = drift.paged_baseline(Suite(FIXTURES_ROOT).target("github", "repositories"))
+    assert (paged.boundaries, paged.page_size, paged.tried, len(paged.run.batches)) == ((), None, 1, 2)
+    verdict = run_check("github", "repositories", "pagination.under_drift", fixtures_root=FIXTURES_ROOT)
+    assert verdict.status == "inconclusive"
+    assert "(2 batch(es) from 2 request(s) on 2 path(s), at the manifest page size and at page_size=1)" in (
+        verdict.message or ""
+    )

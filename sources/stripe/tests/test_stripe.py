@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -12,7 +13,7 @@ import pytest
 import requests
 import responses
 
-from harness.testing import query
+from harness.testing import crash_while_handling, query, sync_items
 from sources.common import events
 from sources.common.clock import FakeClock, use_clock
 from sources.common.errors import ConfigError
@@ -20,7 +21,14 @@ from sources.common.http import RequestRecord
 from sources.common.typings import SourceInputs
 from sources.stripe.settings import CHARGES, ENDPOINTS
 from sources.stripe.source import StripeSource, StripeSourceConfig
-from sources.stripe.stripe import StripeResumeConfig, StripeSyncError, Window, plan_windows, to_epoch
+from sources.stripe.stripe import (
+    StripeResumeConfig,
+    StripeSyncError,
+    Window,
+    advance,
+    plan_windows,
+    to_epoch,
+)
 
 from .conftest import API_KEY, HarServer
 
@@ -46,6 +54,11 @@ def incremental(
 def collect(source: StripeSource, config: StripeSourceConfig, inputs: SourceInputs) -> list[Rows]:
     response = source.source_for_pipeline(config, source.get_resumable_source_manager(inputs), inputs)
     return [batch for batch in response.items() if isinstance(batch, list)]
+
+
+def fresh_job(inputs: SourceInputs) -> SourceInputs:
+    """The same sync under another job id: no resume state."""
+    return dataclasses.replace(inputs, job_id=f"{inputs.job_id}-fresh")
 
 
 def recorded_pages(server: HarServer) -> list[Rows]:
@@ -308,3 +321,69 @@ def test_state_of_another_plan_starts_over(
     batches = collect(source, config, inputs)
     assert server.served == list(range(len(server.entries)))
     assert batches == recorded_pages(server)
+
+
+def test_the_saved_position_also_names_the_created_second_and_the_ids_delivered_at_it() -> None:
+    page1 = [{"id": "ch_c", "created": 30}, {"id": "ch_b", "created": 20}, {"id": "ch_a", "created": 20}]
+    page2 = [{"id": "ch_9", "created": 20}, {"id": "ch_8", "created": 10}]
+    page3 = [{"id": "ch_7", "created": 10}]
+    at = advance(StripeResumeConfig("all"), page1, "ch_a")
+    assert at == StripeResumeConfig("all", "ch_a", 20, ["ch_b", "ch_a"])
+    assert advance(at, page1[:1], "ch_c") == StripeResumeConfig("all", "ch_c", 30, ["ch_c"])
+    at = advance(advance(at, page2[:1], "ch_9"), [], "ch_9")
+    assert at == StripeResumeConfig("all", "ch_9", 20, ["ch_b", "ch_a", "ch_9"]), "one second spans pages"
+    assert advance(advance(at, page2[1:], "ch_8"), page3, None).delivered == ["ch_8", "ch_7"]
+
+
+def test_a_resume_whose_starting_after_object_was_deleted_lists_again_from_its_created_second(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_simulator: Callable[[Any], None],
+    simulator_module: Any,
+) -> None:
+    dataset = simulator_module.build_dataset()
+    simulator = simulator_module.StripeSimulator(dataset)
+    serve_simulator(simulator)
+    inputs = make_inputs("customers")
+    full = [row["id"] for batch in collect(source, config, fresh_job(inputs)) for row in batch]
+    durable = crash_while_handling(sync_items(source, config, inputs), batch=3)
+    saved = source.get_resumable_source_manager(inputs).load_state()
+    assert saved is not None and saved.starting_after == durable[-1][-1]["id"]
+    assert saved.created == durable[-1][-1]["created"] and saved.starting_after in saved.delivered
+    customers = dataset.objects["customers"]
+    customers.remove(next(row for row in customers if row["id"] == saved.starting_after))
+    simulator.requests.clear()
+    resumed = [row["id"] for batch in collect(source, config, inputs) for row in batch]
+    assert resumed == full[len(full) - len(resumed) :] and full[: len(full) - len(resumed)] == [
+        row["id"] for batch in durable for row in batch
+    ], "the resume continues right after the deleted customer: nothing lost, nothing delivered again"
+    assert [query(request.split(" ", 1)[1]) for request in simulator.requests[:2]] == [
+        {"limit": "10", "starting_after": saved.starting_after},
+        {"limit": "10", "created[lte]": str(saved.created)},
+    ]
+
+
+def test_a_position_saved_without_its_created_second_restarts_the_window_when_its_object_is_gone(
+    source: StripeSource,
+    config: StripeSourceConfig,
+    make_inputs: Callable[..., SourceInputs],
+    serve_simulator: Callable[[Any], None],
+    simulator_module: Any,
+) -> None:
+    serve_simulator(simulator_module.StripeSimulator(simulator_module.build_dataset()))
+    inputs = make_inputs("customers")
+    source.get_resumable_source_manager(inputs).save_state(StripeResumeConfig("all", "cus_deletedLongAgo"))
+    resumed = [row["id"] for batch in collect(source, config, inputs) for row in batch]
+    assert resumed == [row["id"] for batch in collect(source, config, fresh_job(inputs)) for row in batch]
+
+
+def test_a_resource_missing_that_is_not_the_cursor_is_still_an_error(
+    source: StripeSource, config: StripeSourceConfig, make_inputs: Callable[..., SourceInputs], mocked: Any
+) -> None:
+    body = {"error": {"code": "resource_missing", "message": "No such customer: 'cus_x'", "param": "customer"}}
+    mocked.add(responses.GET, f"{API}/charges", json=body, status=400)
+    inputs = make_inputs("charges")
+    source.get_resumable_source_manager(inputs).save_state(StripeResumeConfig("all", "ch_3Pgone", 1, ["ch_3Pgone"]))
+    with pytest.raises(StripeSyncError, match=r"^No such customer: 'cus_x' \[stripe charges: HTTP 400\]$"):
+        collect(source, config, inputs)

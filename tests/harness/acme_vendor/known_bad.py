@@ -26,7 +26,13 @@ from acme_vendor.settings import BASE_URL, INCREMENTAL_FIELDS, AcmeEndpoint
 from acme_vendor.source import AcmeConfig, AcmeResume, AcmeSource, Phase, constant, format_instant
 from sources.common.fields import SourceConfig, SourceFieldInputConfig, SourceFieldInputConfigType
 from sources.common.http import make_tracked_session
-from sources.common.rest_source import BasePaginator, PageNumberPaginator, PageRequest, RESTClient
+from sources.common.rest_source import (
+    BasePaginator,
+    JSONResponseCursorPaginator,
+    PageNumberPaginator,
+    PageRequest,
+    RESTClient,
+)
 from sources.common.retry import NO_RETRY, RETRYABLE_STATUSES, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs
 
@@ -121,6 +127,37 @@ class SavesPageNumber(AcmeSource):
     def items(self, config: AcmeConfig, manager: Any, inputs: SourceInputs, endpoint: AcmeEndpoint) -> Iterator[Any]:
         self._page_size = config.page_size
         yield from super().items(config, manager, inputs, endpoint)
+
+
+class PagesByNumberAtTheMaximum(SavesPageNumber):
+    """SavesPageNumber's page numbers, always asking for the API's maximum of 100 tickets per page whatever the page
+    size setting says: the vendor model's 23 tickets never reach a second page, so no change of the data falls
+    between two pages and the page-number bug (rows sliding onto pages already read) is never exercised. The
+    fixtures cannot tell: inconclusive, not passed."""
+
+    source_type = constant("acme_pages_by_number_at_max")
+
+    def phases(self, config: AcmeConfig, inputs: SourceInputs, endpoint: AcmeEndpoint) -> list[Phase]:
+        phases = super().phases(config, inputs, endpoint)
+        return [(name, {**params, "limit": 100}) for name, params in phases] if endpoint.name == "tickets" else phases
+
+    def paginator(self, endpoint: AcmeEndpoint) -> BasePaginator:
+        return PageNumberPaginator(page_size=100) if endpoint.name == "tickets" else super().paginator(endpoint)
+
+
+class ResumesAfterLastTicketId(AcmeSource):
+    """Pages tickets Stripe-style, `starting_after=<the last ticket's id>` (a parameter the Acme API documents), and
+    saves that next request as its resume state: once the vendor deletes that ticket while the sync is down, the
+    resumed run is answered 400 "No such ticket" and the sync cannot continue."""
+
+    source_type = constant("acme_resumes_after_last_id")
+
+    def paginator(self, endpoint: AcmeEndpoint) -> BasePaginator:
+        if endpoint.name == "tickets":
+            return JSONResponseCursorPaginator(
+                cursor_path=None, cursor_param="starting_after", has_more_path="has_more", cursor_from_last_item="id"
+            )
+        return super().paginator(endpoint)
 
 
 class ClientSideFilter(AcmeSource):
@@ -814,6 +851,21 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(ResumesFromInstanceMemory, "resume.every_checkpoint", "tickets", "starting from page 1"),
     KnownBad(SavesPageNumber, "resume.under_drift", "tickets", "never reached the table", recorded_with_itself=True),
     KnownBad(SavesPageNumber, "pagination.under_drift", "tickets", "skipped", recorded_with_itself=True),
+    KnownBad(
+        PagesByNumberAtTheMaximum,
+        "pagination.under_drift",
+        "tickets",
+        "never continued a listing after a batch (1 batch(es) from 1 request(s) on 1 path(s)",
+        recorded_with_itself=True,
+        status="inconclusive",
+    ),
+    KnownBad(
+        ResumesAfterLastTicketId,
+        "resume.under_drift",
+        "tickets",
+        'answered 400: {"error": {"code": "invalid_param", "message": "No such ticket: ',
+        recorded_with_itself=True,
+    ),
     KnownBad(
         ClientSideFilter,
         "incremental.server_filter",
