@@ -153,7 +153,7 @@ def check(ctx: CheckContext) -> None:
         per_k = ", ".join(outcomes)
         ctx.fail(
             "every row of the vendor's new version in the table after a crash, a change of the data, a resume and "
-            "the next incremental sync (DESIGN.md, \"Under drift\")",
+            'the next incremental sync (DESIGN.md, "Under drift")',
             _evidence(record, keys, lost, stale) + f". Per crash point: {per_k}",
             "resume from a stable position, not a page number or an offset: save the last delivered (sort value, "
             "primary key) and restart the query filtered from it (rows at that value again, merge dedupes), or "
