@@ -33,6 +33,7 @@ from harness.replay.mitm_protocol import receive_message, send_message
 LISTEN_HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 15.0
 CA_FILE = "mitmproxy-ca-cert.pem"
+MAX_UNIX_SOCKET_PATH = 100  # bytes; sun_path holds 108 on Linux, 104 on macOS
 ADDON_PATH = Path(__file__).with_name("mitm_addon.py")
 _PR_SET_PDEATHSIG = 1
 
@@ -73,6 +74,11 @@ class MitmProcess:
         self.confdir = confdir or self.workdir / "confdir"
         self.binary = binary
         self.control_path = self.workdir / "control.sock"
+        self._socket_dir: Path | None = None
+        if len(str(self.control_path).encode()) > MAX_UNIX_SOCKET_PATH:
+            # A deep TMPDIR: the kernel refuses unix socket paths this long, so the socket lives in a short folder.
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="cmitm-", dir="/tmp"))
+            self.control_path = self._socket_dir / "c.sock"
         self.ready_path = self.workdir / "ready.json"
         self.log_path = self.workdir / "mitmdump.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -184,6 +190,8 @@ class MitmProcess:
                 process.wait()
         atexit.unregister(self.stop)
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     # -- control ---------------------------------------------------------------------------------------------
     def command(self, name: str, **arguments: Any) -> Any:

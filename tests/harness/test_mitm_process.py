@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -236,3 +237,16 @@ def test_under_two_workers_each_worker_starts_one_mitmdump_and_the_controller_no
     assert parents, "no mitmdump was seen running"
     assert run.pid not in parents  # the controller runs no case, so it has no proxy
     assert len(parents) <= 2  # one per worker
+
+
+def test_a_deep_temporary_folder_still_gets_a_control_socket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    process = MitmProcess().start()
+    try:
+        assert len(str(process.control_path).encode()) <= 100 and process.workdir.is_relative_to(deep)
+        assert process.running
+    finally:
+        process.stop()
+    assert not process.control_path.parent.exists() and not process.workdir.exists()
