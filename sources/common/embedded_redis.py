@@ -46,12 +46,18 @@ OWNER_LOCK = "owner.lock"
 SERVER_PID = "server.pid"
 SOCKET_NAME = "redis.sock"
 LOG_NAME = "redis.log"
+MAX_UNIX_SOCKET_PATH = 100  # bytes; sun_path holds 108 on Linux, 104 on macOS
 _PR_SET_PDEATHSIG = 1
 
 
 def default_root() -> Path:
-    """`<tmp>/warehouse-redis-<uid>`: `tempfile.gettempdir()` honours TMPDIR."""
-    return Path(tempfile.gettempdir()) / f"{ROOT_PREFIX}{os.getuid()}"
+    """`<tmp>/warehouse-redis-<uid>` (`tempfile.gettempdir()` honours TMPDIR), or `/tmp/warehouse-redis-<uid>` when
+    the socket's path under TMPDIR would be too long for a unix socket (the kernel refuses it)."""
+    root = Path(tempfile.gettempdir()) / f"{ROOT_PREFIX}{os.getuid()}"
+    longest = root / f"{os.getpid()}-{'x' * 8}" / SOCKET_NAME  # start_embedded_redis's folder and socket
+    if len(str(longest).encode()) > MAX_UNIX_SOCKET_PATH:
+        return Path("/tmp") / f"{ROOT_PREFIX}{os.getuid()}"
+    return root
 
 
 def redis_server_binary() -> str:

@@ -196,3 +196,23 @@ def test_a_forked_child_exiting_leaves_its_parents_server_alone(tmp_root: Path) 
         assert server.client().ping()
     finally:
         server.stop()
+
+
+def test_a_temporary_folder_too_deep_for_a_unix_socket_falls_back_to_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 40)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    assert embedded_redis.default_root() == Path("/tmp") / f"warehouse-redis-{os.getuid()}"
+    short = Path(tempfile.mkdtemp(prefix="s-", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(short))
+    try:
+        assert embedded_redis.default_root().parent == short  # a short one is honoured
+        server = start_embedded_redis(embedded_redis.default_root())
+        try:
+            assert len(server.socket_path.encode()) <= 100 and server.client().ping()
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
