@@ -28,12 +28,12 @@ from typing import Any
 
 from harness.paths import REPO_ROOT
 from harness.replay.egress import allow_endpoint, allow_unix_socket, infrastructure
+from sources.common.embedded_redis import MAX_UNIX_SOCKET_PATH
 from harness.replay.mitm_protocol import receive_message, send_message
 
 LISTEN_HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 15.0
 CA_FILE = "mitmproxy-ca-cert.pem"
-MAX_UNIX_SOCKET_PATH = 100  # bytes; sun_path holds 108 on Linux, 104 on macOS
 ADDON_PATH = Path(__file__).with_name("mitm_addon.py")
 _PR_SET_PDEATHSIG = 1
 
