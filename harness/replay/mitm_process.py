@@ -28,8 +28,8 @@ from typing import Any
 
 from harness.paths import REPO_ROOT
 from harness.replay.egress import allow_endpoint, allow_unix_socket, infrastructure
-from sources.common.embedded_redis import MAX_UNIX_SOCKET_PATH
 from harness.replay.mitm_protocol import receive_message, send_message
+from sources.common.embedded_redis import MAX_UNIX_SOCKET_PATH
 
 LISTEN_HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 15.0
