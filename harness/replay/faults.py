@@ -11,6 +11,8 @@ import dataclasses
 import json
 from typing import Literal
 
+from harness.fixtures.manifest import RateLimitSignal
+
 FaultKind = Literal["status", "stall"]
 
 AUTH_MESSAGES = {401: "Bad credentials: the token is invalid or expired", 403: "Forbidden: the token lacks a scope"}
@@ -38,6 +40,7 @@ class Fault:
     status: int = 0
     headers: tuple[tuple[str, str], ...] = ()
     body: str = ""
+    shown: tuple[str, ...] = ("retry-after",)  # the headers `describe` names
 
     def fires_on(self, page: int, fired: int) -> bool:
         if self.times is not None and fired >= self.times:
@@ -47,14 +50,27 @@ class Fault:
     def describe(self) -> str:
         repeat = "every request" if self.times is None else ("once" if self.times == 1 else f"{self.times} times")
         what = "a stalled response" if self.kind == "stall" else f"HTTP {self.status}"
-        extra = "".join(f" {name}: {value}" for name, value in self.headers if name.lower() == "retry-after")
+        extra = "".join(f" {name}: {value}" for name, value in self.headers if name.lower() in self.shown)
         start = "from" if self.times is None else "before"
         return f"{what}{extra} {repeat} {start} page {self.before_page}"
 
 
-def rate_limit(before_page: int, retry_after: float, times: int | None = 1) -> Fault:
-    value = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    return Fault("status", before_page, times, 429, (("Retry-After", value),), json.dumps(RATE_LIMIT_BODY))
+def rate_limit(
+    before_page: int,
+    retry_after: float,
+    times: int | None = 1,
+    signal: RateLimitSignal | None = None,
+    now: float = 0.0,
+) -> Fault:
+    """429 + `Retry-After: retry_after`, or the vendor's own `signal` asking for the same wait (an `epoch` reset
+    header counts from `now`, the run's frozen time)."""
+    if signal is None:
+        value = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
+        return Fault("status", before_page, times, 429, (("Retry-After", value),), json.dumps(RATE_LIMIT_BODY))
+    wait = now + retry_after if signal.reset_kind == "epoch" else retry_after
+    headers = (*signal.headers, (signal.reset_header, str(int(wait))))
+    shown = (signal.reset_header.lower(), *(name.lower() for name, _ in signal.headers))
+    return Fault("status", before_page, times, signal.status, headers, json.dumps(RATE_LIMIT_BODY), shown)
 
 
 def server_error(before_page: int, status: int = 503, times: int | None = 1) -> Fault:

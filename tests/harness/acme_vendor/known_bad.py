@@ -318,6 +318,25 @@ class SleepsADayOn429(AcmeSource):
         return RetryPolicy(max_retry_after=10**7)
 
 
+class IgnoresResetHeader(AcmeSource):
+    """Honours Retry-After only: Acme's own 429 says when the limit resets in X-RateLimit-Reset, which it ignores,
+    so it retries after its own short backoff and is rate-limited again."""
+
+    source_type = constant("acme_ignores_reset_header")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy()
+
+
+class ReadsResetAsSeconds(AcmeSource):
+    """Reads X-RateLimit-Reset as seconds to wait, where Acme sends the epoch second it resets: a wait of decades."""
+
+    source_type = constant("acme_reset_as_seconds")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(reset_header="X-RateLimit-Reset", reset_header_kind="seconds")
+
+
 class DuplicateKeysAcrossPages(AcmeSource):
     """Offset arithmetic off by one: each page starts with the previous page's last row again."""
 
@@ -891,6 +910,8 @@ KNOWN_BAD: tuple[KnownBad, ...] = (
     KnownBad(RequestsGetOutsideTrackedSession, "transport.tracked", "agents", "no tracked-transport record"),
     KnownBad(IncrementalPathOwnSession, "transport.tracked", "tickets", "scenario 'incremental': GET"),
     KnownBad(SleepsADayOn429, "faults.rate_limit", "tickets", "instead of sleeping"),
+    KnownBad(IgnoresResetHeader, "faults.rate_limit", "tickets", "a wait of at least 7s after the vendor's answer"),
+    KnownBad(ReadsResetAsSeconds, "faults.rate_limit", "tickets", "to wait out the vendor's answer asking for 7s"),
     KnownBad(SwallowsServerErrors, "faults.transient", "tickets", "without error"),
     KnownBad(
         RetriesWithTenacityDefaults,

@@ -50,6 +50,16 @@ WATERMARKS = {
 }
 
 
+# How Acme documents an answer over its rate limit: 429 with X-RateLimit-Reset, the epoch second the limit resets.
+RATE_LIMIT = {
+    "status": "429",
+    "reset_header": '"X-RateLimit-Reset"',
+    "reset_kind": '"epoch"',
+    "headers": '{ "X-RateLimit-Remaining" = "0" }',
+    "doc": '"https://api.acme-helpdesk.test/docs#rate-limits"',
+}
+
+
 class RecorderWithoutUrlRefusal(Recorder):
     """The recorder as it was before it refused URLs carrying a credential: it scrubs them to REDACTED and writes
     them. Only for fixtures of a known-bad source that sends its key in the URL."""
@@ -77,6 +87,7 @@ def record(
     lines = [f'source = "{source_type}"', "", "[config]"]
     lines += [f"{key} = {_toml_value(value)}" for key, value in config(data).items()]
     lines += ["", "[credentials]", 'har = "credentials.har"']
+    lines += ["", "[rate_limit]", *(f"{key} = {value}" for key, value in RATE_LIMIT.items())]
     recorder.record_credentials(now, ["agents", "events", "tickets"])
     for endpoint, table in PAGINATION.items():
         lines.extend(["", f"[endpoints.{endpoint}.pagination]"])

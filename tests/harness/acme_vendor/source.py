@@ -21,7 +21,7 @@ from sources.common.rest_source import (
     RESTClient,
 )
 from sources.common.resumable import ResumableSourceManager
-from sources.common.retry import DEFAULT_RETRY, NO_RETRY, RetryPolicy
+from sources.common.retry import NO_RETRY, RetryPolicy
 from sources.common.typings import SortMode, SourceInputs, SourceResponse
 
 
@@ -60,6 +60,10 @@ def format_instant(value: Any) -> str:
 
 def epoch_millis(value: Any) -> int:
     return int(instant(value).timestamp() * 1000)
+
+
+# Acme answers a request over its rate limit with 429 and X-RateLimit-Reset, the epoch second the limit resets.
+ACME_RETRY = RetryPolicy(reset_header="X-RateLimit-Reset", reset_header_kind="epoch")
 
 
 class AcmeSource(ResumableSource[AcmeConfig, AcmeResume], WebhookSource[AcmeConfig]):
@@ -134,7 +138,7 @@ class AcmeSource(ResumableSource[AcmeConfig, AcmeResume], WebhookSource[AcmeConf
         return ResumableSourceManager[AcmeResume](inputs, AcmeResume)
 
     def retry_policy(self) -> RetryPolicy:
-        return DEFAULT_RETRY
+        return ACME_RETRY
 
     def session(self, config: AcmeConfig, retry: RetryPolicy | None = None) -> requests.Session:
         return make_tracked_session(
