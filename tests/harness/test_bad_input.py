@@ -137,7 +137,11 @@ def test_the_suite_fails_a_case_over_a_har_of_another_version_with_the_file_in_o
             "[endpoints.agents]: unknown key 'lookback_secondz'; "
             "known: bypass, lookback_seconds, pagination, scenarios, watermark",
         ),
-        ("[config]", "[confg]", "unknown key 'confg'; known: config, credentials, endpoints, rate_limit, source, vendor_errors"),
+        (
+            "[config]",
+            "[confg]",
+            "unknown key 'confg'; known: config, credentials, endpoints, rate_limit, source, vendor_errors",
+        ),
     ],
     ids=["har-path", "endpoint-key", "top-level-key"],
 )
