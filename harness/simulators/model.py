@@ -53,17 +53,23 @@ class EndpointModel(ABC):
         raise NotImplementedError(f"{type(self).__name__} does not support deletes")
 
 
+def row_id(row: Any) -> Key:
+    """The primary key of a JSON row: its `id`."""
+    return (row["id"],)
+
+
 @dataclasses.dataclass
 class ListEndpoint(EndpointModel):
     """An endpoint whose rows live in one list of the simulator's dataset, changed in place.
 
-    `key(row)` is the primary key as the API row carries it; `touch(row, at)` is the vendor's update (move the
-    last-modified field to `at` and change something a user would change); `create(at)` returns a new row
-    created at `at` (appended to `rows`); `version(row)` reads the last-modified value as the API shows it.
+    `key(row)` is the primary key as the API row carries it (default: a JSON row's `id`); `touch(row, at)` is the
+    vendor's update (move the last-modified field to `at` and change something a user would change); `create(at)`
+    returns a new row created at `at` (appended to `rows`); `version_of(row)` reads the last-modified value (the
+    `field`) as the API shows it.
     """
 
     rows: list[Any]
-    key: Callable[[Any], Key]
+    key: Callable[[Any], Key] = row_id
     version_of: Callable[[Any], Any] | None = None
     touch: Callable[[Any, dt.datetime], None] | None = None
     create: Callable[[dt.datetime], Any] | None = None

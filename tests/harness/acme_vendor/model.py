@@ -72,16 +72,13 @@ def vendor_model(data: AcmeData) -> VendorModel:
     endpoints = {
         "tickets": ListEndpoint(
             data.tickets,
-            key=lambda row: (row["id"],),
             version_of=lambda row: row["updated_at"],
             touch=edit_ticket,
             create=new_ticket,
             field="updated_at",
         ),
-        "agents": ListEndpoint(
-            data.agents, key=lambda row: (row["id"],), touch=promote, create=new_agent, deletable=False
-        ),
-        "events": ListEndpoint(data.events, key=lambda row: (row["id"],), create=new_event, deletable=False),
+        "agents": ListEndpoint(data.agents, touch=promote, create=new_agent, deletable=False),
+        "events": ListEndpoint(data.events, create=new_event, deletable=False),
     }
     return VendorModel(simulator(data), endpoints, now, step=dt.timedelta(minutes=7))
 
