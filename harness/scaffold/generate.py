@@ -115,9 +115,7 @@ def keyset_contract(style: Style) -> str:
             'encoding = "iso8601-z"',
             f'limit_param = "{style.limit_param}"',
             'items = "data"',
-            'page_param = "page"\npage_count = "page_count"'
-            if style.paginator_class == "PageNumberPaginator"
-            else 'offset_param = "offset"\ntotal = "total"',
+            style.counting,
         ]
     )
 

@@ -15,8 +15,13 @@ class Style:
     limit_param: str  # the vendor's page-size parameter
     contract: str  # the `[endpoints.<name>.pagination]` table (harness/fixtures/pagination.py)
     paginator_sends_limit: bool = False  # else the first request carries `limit_param`
-    # The vendor counts rows (offset, page number): the skeleton reads incremental listings by position.
-    counts_rows: bool = False
+    # Where the vendor counts rows (offset, page number): the contract keys that end one counted query. The
+    # skeleton then reads incremental listings by position (a keyset contract with these keys).
+    counting: str = ""
+
+    @property
+    def counts_rows(self) -> bool:
+        return bool(self.counting)
 
 
 STYLES: dict[str, Style] = {
@@ -45,7 +50,7 @@ STYLES: dict[str, Style] = {
         "limit",
         'style = "offset"\noffset_param = "offset"\nlimit_param = "limit"\nitems = "data"\ntotal = "total"',
         paginator_sends_limit=True,
-        counts_rows=True,
+        counting='offset_param = "offset"\ntotal = "total"',
     ),
     "page-number": Style(
         "PageNumberPaginator",
@@ -56,7 +61,7 @@ STYLES: dict[str, Style] = {
         'style = "page-number"\npage_param = "page"\npage_count = "page_count"\nlimit_param = "per_page"\n'
         'items = "data"',
         paginator_sends_limit=True,
-        counts_rows=True,
+        counting='page_param = "page"\npage_count = "page_count"',
     ),
 }
 DEFAULT_STYLE = "link-header"
